@@ -1,0 +1,31 @@
+"""rmtlib: the shared library of the book *Random Matrix Theory for Deep Learning*.
+
+Every theory curve of the book is a function here; the notebooks import it as ``rmt``::
+
+    import rmtlib as rmt
+
+Modules, by concept (see the book's notation page for the conventions):
+
+- :mod:`rmtlib.mp` — Marchenko–Pastur and semicircle laws (chapter 1)
+- :mod:`rmtlib.fixedpoint` — the vectorised Anderson fixed-point solver behind every equivalent
+- :mod:`rmtlib.sim` — seeded data generators
+- :mod:`rmtlib.activations`, :mod:`rmtlib.gauss` — nonlinearities and their Gaussian moments
+- :mod:`rmtlib.plotting`, :mod:`rmtlib.widgets` — the book's figure style and interactive panels
+"""
+from . import activations, fixedpoint, gauss, mp, plotting, sim, widgets
+from .activations import *  # noqa: F401,F403
+from .fixedpoint import *  # noqa: F401,F403
+from .gauss import *  # noqa: F401,F403
+from .mp import *  # noqa: F401,F403
+from .plotting import *  # noqa: F401,F403
+from .sim import *  # noqa: F401,F403
+
+# Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
+
+# Part II — linear models (chapters 4–6)
+
+# Part III — shallow nonlinear models (chapters 7–9)
+
+# Part IV — deep networks (chapters 10–12)
+
+__version__ = "0.1.0"
