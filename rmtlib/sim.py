@@ -136,7 +136,7 @@ def gaussian_mixture(p, n, means, *, rng, proportions=None, covariances=None):
     Examples
     --------
     >>> X, y = gaussian_mixture(4, 10, [[1, 0, 0, 0], [-1, 0, 0, 0]], rng=0)
-    >>> X.shape, list(np.bincount(y))
+    >>> X.shape, np.bincount(y).tolist()
     ((4, 10), [5, 5])
     """
     p = V.integer("p", p, minimum=1)

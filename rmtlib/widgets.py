@@ -61,8 +61,8 @@ def panel(draw, **controls):
     Returns
     -------
     ipywidgets.VBox
-        The panel (already displayed); its default figure is drawn immediately, so the executed
-        notebook and the static page show it.
+        The panel; leave it as the last expression of the cell to display it. Its default
+        figure is drawn immediately, so the executed notebook and the static page show it.
 
     Examples
     --------
@@ -71,7 +71,10 @@ def panel(draw, **controls):
     ...     fig, ax = plt.subplots()
     ...     ax.plot([0, 1], [0, c])
     ...     return fig, f"slope {c:.2f}"
-    >>> box = panel(draw, c=float_slider("c", 0.5, 0.1, 1.0, 0.1))  # doctest: +SKIP
+    >>> box = panel(draw, c=float_slider("c", 0.5, 0.1, 1.0, 0.1))  # doctest: +ELLIPSIS
+    ...Figure(...)
+    >>> box.children[1].value
+    '<code>slope 0.50</code>'
     """
     for name, ctl in controls.items():
         if hasattr(ctl, "continuous_update") and ctl.continuous_update:
@@ -91,6 +94,4 @@ def panel(draw, **controls):
     for ctl in controls.values():
         ctl.observe(redraw, names="value")
     redraw()
-    box = W.VBox([W.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), readout, out])
-    display(box)
-    return box
+    return W.VBox([W.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), readout, out])
