@@ -91,7 +91,7 @@ def _spectrum(ratio, pop_eigs, pop_weights):
 
 
 def _equation_map(mt, z, c, t, w):
-    return 1.0 / (-z + c * np.sum(w * t / (1.0 + t * mt[..., None]), axis=-1))
+    return 1.0 / (-z + c * ((1.0 / (1.0 + mt[..., None] * t)) @ (w * t)))
 
 
 def _equation_residual(mt, z, c, t, w):
@@ -104,10 +104,12 @@ def _equation_residual(mt, z, c, t, w):
 def _newton_map(z, c, t, w):
     """Newton step on G(m) = -1/m + c Σ w t/(1+tm) - z, kept in the closed upper half-plane."""
 
+    wt, wt2 = c * w * t, c * w * t**2
+
     def step(mt):
-        u = 1.0 + t * mt[..., None]
-        G = -1.0 / mt + c * np.sum(w * t / u, axis=-1) - z
-        dG = 1.0 / mt**2 - c * np.sum(w * t**2 / u**2, axis=-1)
+        inv = 1.0 / (1.0 + mt[..., None] * t)
+        G = -1.0 / mt + inv @ wt - z
+        dG = 1.0 / mt**2 - (inv * inv) @ wt2
         delta = G / dG
         new = mt - delta
         # Halve the step where it would leave C⁺ (the solution sought has Im m ≥ 0).
@@ -122,8 +124,11 @@ def _newton_map(z, c, t, w):
     return step
 
 
-def _solve_mtilde(z, c, t, w, tol, max_iter):
-    """m̃(z) for complex z with Im z >= 0 (flattened); returns (m̃, iterations, residual)."""
+def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS):
+    """m̃(z) for complex z with Im z >= 0 (flattened); returns (m̃, iterations, residual).
+
+    ``steps`` are the continuation levels of Im z relative to the support scale.
+    """
     scale = t.max() * (1 + np.sqrt(c)) ** 2
     eta0 = scale
     z0 = z.real + 1j * np.maximum(z.imag, eta0)
@@ -134,7 +139,7 @@ def _solve_mtilde(z, c, t, w, tol, max_iter):
     mt, its = r.x, r.iterations
     # Continuation towards the real axis: each Newton stage starts from the previous solution.
     # A point whose target Im z is >= the previous stage's η is already solved.
-    etas = [eta0 * s for s in _ETA_STEPS[1:]] + [0.0]
+    etas = [eta0 * s for s in steps[1:]] + [0.0]
     eta_prev = eta0
     for eta in etas:
         todo = z.imag < eta_prev
@@ -449,7 +454,8 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
         inside |= (flat > lo) & (flat < hi)
     out = np.zeros(flat.shape)
     if inside.any():
-        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, 1e-13, 500)
+        # Inside the support the solution in C⁺ is unique, so a short continuation suffices.
+        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, 1e-13, 500, _ETA_STEPS[:4])
         m = -np.sum(w / (1.0 + t * mt[:, None]), axis=-1) / flat[inside]
         out[inside] = np.maximum(m.imag, 0.0) / np.pi
     out = out.reshape(xv.shape)
