@@ -170,3 +170,19 @@ def test_invalid_variance_and_z_are_rejected():
         rmt.mp_stieltjes(0.0, 2.0)
     with pytest.raises(TypeError, match="rng"):
         rmt.mp_sample(10, 0.5, rng=None)
+
+
+def test_norm_deviation_limit_and_classical_regime():
+    assert rmt.mp_norm_deviation(0.25, 2.0) == pytest.approx(2.0 * 1.25)
+    # p fixed: the error shrinks like sqrt(p/n)
+    eigs = rmt.sample_covariance_eigvals(rmt.covariance_data(5, 20_000, rng=2))
+    assert max(eigs.max() - 1, 1 - eigs.min()) < 5 * np.sqrt(5 / 20_000)
+
+
+def test_ks_distance_is_small_for_mp_samples_and_large_for_wrong_ratio():
+    eigs = rmt.sample_covariance_eigvals(rmt.covariance_data(400, 800, rng=4))
+    assert rmt.mp_ks_distance(eigs, 0.5) < 0.02
+    assert rmt.mp_ks_distance(eigs, 2.0) > 0.4, "the wrong law (c=2 has an atom 1/2) is far"
+    iid = rmt.mp_sample(4000, 0.5, rng=0)
+    # Kolmogorov statistic of 4000 i.i.d. draws: 1.63/sqrt(4000) ≈ 0.026 is its 99% quantile
+    assert rmt.mp_ks_distance(iid, 0.5) < 0.026
