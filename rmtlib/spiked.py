@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from scipy.linalg import eigh
 
 from . import _validate as V
@@ -246,13 +247,17 @@ class SpikeSample(NamedTuple):
         given (the k-th largest spike gets the k-th largest eigenvalue).
     alignments : ndarray, shape (r,)
         :math:`(\\hat u_k^\\top u_k)^2` for the same pairs.
+    spectrum : ndarray, shape (p,), or None
+        All eigenvalues of :math:`XX^\\top/n`, ascending (for histograms of bulk and outliers),
+        when requested with ``full_spectrum=True``.
     """
 
     eigenvalues: np.ndarray
     alignments: np.ndarray
+    spectrum: np.ndarray
 
 
-def simulate_spikes(p, n, ells, *, rng, distribution="gaussian"):
+def simulate_spikes(p, n, ells, *, rng, distribution="gaussian", full_spectrum=False):
     """Draw a spiked sample covariance and measure its top eigenvalues and alignments.
 
     Parameters
@@ -264,6 +269,9 @@ def simulate_spikes(p, n, ells, *, rng, distribution="gaussian"):
     rng : numpy.random.Generator or int
     distribution : str
         Law of the entries of ``Z`` (see :func:`rmtlib.random_entries`).
+    full_spectrum : bool
+        Also return every eigenvalue (a full eigendecomposition; otherwise only the top ``r``
+        eigenpairs are computed, which is faster).
 
     Returns
     -------
@@ -278,11 +286,18 @@ def simulate_spikes(p, n, ells, *, rng, distribution="gaussian"):
     ells = np.atleast_1d(V.nonnegative("ells", ells))
     X, U = spiked_covariance_data(p, n, ells, rng=rng, distribution=distribution)
     r = ells.size
-    lam, vec = eigh(X @ X.T / n, subset_by_index=[p - r, p - 1])
-    lam, vec = lam[::-1], vec[:, ::-1]
+    S = X @ X.T / n
+    if full_spectrum:
+        spectrum, vec = np.linalg.eigh(S)
+    else:
+        spectrum = None
+        _, vec = eigh(S, subset_by_index=[p - r, p - 1])
+    vec = vec[:, ::-1][:, :r]
+    # Rayleigh quotients give the eigenvalues of the returned vectors in both branches.
+    lam = np.einsum("ij,ij->j", vec, S @ vec)
     order = np.argsort(-ells, kind="stable")
     eigs = np.empty(r)
     align = np.empty(r)
     eigs[order] = lam
     align[order] = np.sum(vec * U[:, order], axis=0) ** 2
-    return SpikeSample(eigs, align)
+    return SpikeSample(eigs, align, spectrum)
