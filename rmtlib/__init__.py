@@ -23,6 +23,10 @@ from .sim import *  # noqa: F401,F403
 # Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
 
 # Part II — linear models (chapters 4–6)
+from . import dynamics, ridge, scaling
+from .dynamics import *  # noqa: F401,F403
+from .ridge import *  # noqa: F401,F403
+from .scaling import *  # noqa: F401,F403
 
 # Part III — shallow nonlinear models (chapters 7–9)
 
