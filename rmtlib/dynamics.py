@@ -299,7 +299,7 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
         with np.errstate(over="ignore", invalid="ignore"):
             f = (1 - eta * ee) ** tt
     f = np.where(pos[..., None], f, 1.0)
-    v2 = np.where(pos, np.einsum("rpk,rp->rk", U, delta) ** 2, 0.0)
+    v2 = np.where(pos, (delta[:, None, :] @ U)[:, 0, :] ** 2, 0.0)
     norm2 = np.sum(delta**2, axis=1)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias = norm2 - np.einsum("rkt,rk->rt", 1 - f**2, v2)
@@ -484,10 +484,10 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     mu[0] = np.sqrt(m2)
     X = mu[None, :, None] * y[None, None, :] + gen.standard_normal((reps, p, n))
     w0 = np.sqrt(v0 / p) * gen.standard_normal((reps, p))
-    e, U = np.linalg.eigh(np.einsum("rpi,rqi->rpq", X, X) / n)
+    e, U = np.linalg.eigh(X @ np.swapaxes(X, 1, 2) / n)
     e = np.clip(e, 0.0, None) + reg
-    c0 = np.einsum("rpk,rp->rk", U, w0)
-    cb = np.einsum("rpk,rp->rk", U, X @ y / n)
+    c0 = (w0[:, None, :] @ U)[:, 0, :]
+    cb = ((X @ y / n)[:, None, :] @ U)[:, 0, :]
     f = (1 - step * e[..., None]) ** times[None, None, :].astype(float)
     safe = np.where(e > 1e-12, e, 1.0)[..., None]
     coef = f * c0[..., None] + np.where(e[..., None] > 1e-12, (1 - f) / safe,

@@ -397,13 +397,13 @@ def _spectral_factors(X):
     """
     _, p, n = X.shape
     if p > n:
-        e, Vn = np.linalg.eigh(np.einsum("rpi,rpj->rij", X, X) / n)
+        e, Vn = np.linalg.eigh(np.swapaxes(X, 1, 2) @ X / n)
         e = np.clip(e, 0.0, None)
         keep = e > 1e-10 * e.max(axis=1, keepdims=True)
         scale = np.where(keep, 1.0 / np.sqrt(n * np.where(keep, e, 1.0)), 0.0)
-        U = np.einsum("rpi,rij->rpj", X, Vn) * scale[:, None, :]
+        U = (X @ Vn) * scale[:, None, :]
     else:
-        e, U = np.linalg.eigh(np.einsum("rpi,rqi->rpq", X, X) / n)
+        e, U = np.linalg.eigh(X @ np.swapaxes(X, 1, 2) / n)
         e = np.clip(e, 0.0, None)
         keep = e > 1e-10 * e.max(axis=1, keepdims=True)
     return np.where(keep, e, 0.0), U
@@ -471,8 +471,8 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng)
         res_noise = np.where(pos[..., None], (lamb / (ee + lamb)) ** 2, 0.0)
     # At λ = 0 the filters take their λ → 0⁺ limits: projection, 1/e, and 0 on the range.
     res_signal = res_noise * ee
-    v = np.einsum("rpk,p->rk", U, beta)
-    resid = beta[None, :, None] - np.einsum("rpk,rkl->rpl", U, shrink * v[..., None])
+    v = beta @ U
+    resid = beta[None, :, None] - U @ (shrink * v[..., None])
     bias = np.einsum("p,rpl->rl", t, resid**2)
     u_sig_u = np.einsum("p,rpk->rk", t, U**2)
     var = s2 / n * np.einsum("rkl,rk->rl", var_w, u_sig_u)
