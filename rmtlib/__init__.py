@@ -27,6 +27,10 @@ from .spiked import *  # noqa: F401,F403,E402
 from .stieltjes import *  # noqa: F401,F403,E402
 
 # Part II — linear models (chapters 4–6)
+from . import dynamics, ridge, scaling
+from .dynamics import *  # noqa: F401,F403
+from .ridge import *  # noqa: F401,F403
+from .scaling import *  # noqa: F401,F403
 
 # Part III — shallow nonlinear models (chapters 7–9)
 
