@@ -264,6 +264,15 @@ def _mp_m(z, c):
 # ----------------------------------------------------------------------------------------------
 # CK: the nested Stieltjes recursion
 # ----------------------------------------------------------------------------------------------
+def _ck_recursion(z, gammas, shifts, slopes, tol=1e-12):
+    """m_L(z) from the m_ℓ form of the recursion (an independent route, used by the tests)."""
+    L = gammas.size - 1
+    return _continuation_solve(
+        lambda zz: _ck_map(zz, gammas, shifts, slopes), np.atleast_1d(z),
+        lambda zz: np.broadcast_to((-1.0 / zz)[..., None], zz.shape + (L,)).astype(complex),
+        tol, "deep CK recursion")[..., L - 1]
+
+
 def _ck_map(z, gammas, shifts, slopes):
     """Fixed-point map on the unknowns m_ℓ(z_ℓ), ℓ = 1..L, evaluated jointly.
 
@@ -290,25 +299,53 @@ def _ck_map(z, gammas, shifts, slopes):
     return F
 
 
-def _ck_solve(z, gammas, shifts, slopes, tol=1e-12, x0=None):
+_LIFTS = (1.0, 0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 0.0)
+
+
+def _continuation_solve(make_map, z, x0_fn, tol, name):
+    """Solve a batch of fixed points indexed by z in the closed upper half-plane.
+
+    Problems with Im z >= 0.1 are solved directly. The others follow z + iλ as λ decreases
+    from 1 to 0, each stage warm-starting the next: near the real axis (at an atom, inside the
+    support, at negative reals when an atom sits at 0) a cold start can converge to a spurious
+    root of the same equations, while continuation stays on the Stieltjes branch.
+    """
+    valid = lambda m: np.all(m.imag >= -1e-12, axis=-1)  # noqa: E731
+    out = np.empty(z.shape + x0_fn(z[:1]).shape[-1:], dtype=complex)
+    far = z.imag >= 0.1
+    if far.any():
+        out[far] = solve_fixed_point(make_map(z[far]), x0_fn(z[far]), tol=tol, max_iter=5000,
+                                     memory=6, valid=valid, name=name).x
+    if (~far).any():
+        zn = z[~far]
+        state = None
+        for lift in _LIFTS:
+            zz = zn + 1j * lift
+            state = solve_fixed_point(make_map(zz), x0_fn(zz) if state is None else state,
+                                      tol=tol if lift == 0 else 1e-9, max_iter=5000,
+                                      memory=6, valid=valid, name=name).x
+        out[~far] = state
+    return out
+
+
+def _ck_solve(z, gammas, shifts, slopes, tol=1e-12):
     """m_L(z) for an array z in C⁺ (no validation)."""
     shape = np.shape(z)
     z = np.atleast_1d(z)
-    return _ck_solve_1d(z, gammas, shifts, slopes, tol, x0).reshape(shape)
+    return _ck_solve_1d(z, gammas, shifts, slopes, tol).reshape(shape)
 
 
-def _ck_solve_1d(z, gammas, shifts, slopes, tol, x0):
+def _ck_solve_1d(z, gammas, shifts, slopes, tol):
     L = gammas.size - 1
     if L == 0:
         return _mp_m(z, gammas[0])
     if np.all(slopes > 0):
-        F = _ck_map(z, gammas, shifts, slopes)
-        if x0 is None:
-            x0 = np.broadcast_to((-1.0 / z)[..., None], z.shape + (L,)).astype(complex)
-        res = solve_fixed_point(F, x0, tol=tol, max_iter=5000, memory=6,
-                                valid=lambda m: np.all(m.imag >= -1e-14, axis=-1),
-                                name="deep CK recursion")
-        return res.x[..., L - 1]
+        # The δ form (nested-trace algorithm with weight only on K_L) is used for evaluation:
+        # the equivalent m_ℓ form of _ck_recursion can lock onto a spurious root near an atom
+        # at 0 (γ_L > 1), the δ form started at δ = 0 does not.
+        c = np.zeros(L + 1)
+        c[L] = 1.0
+        return _nested_trace(-z, c, gammas, shifts, slopes, tol)[0]
     # A layer with t_ℓ = 0 forgets everything below it: restart the recursion there.
     top = np.flatnonzero(slopes == 0).max() + 1  # layer index ℓ with t_ℓ = 0
     sub_g = np.concatenate([[gammas[top]], gammas[top + 1:]])
@@ -350,7 +387,9 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
 
     .. math:: m_\\ell(z)=\\frac{1+\\delta_\\ell}{b^2}\\,m_{\\ell-1}\\Big(\\frac{z(1+\\delta_\\ell)-(1-b^2)}{b^2}\\Big).
 
-    All L unknowns :math:`m_\\ell(z_\\ell)` are solved jointly by vectorised Anderson mixing.
+    Evaluated in the equivalent δ form (the nested-trace algorithm of :func:`ntk_stieltjes`
+    with all weight on :math:`K_L`); all L unknowns are solved jointly by vectorised Anderson
+    mixing, with continuation from z + i towards the real axis.
     When :math:`b_\\sigma=0` every layer forgets its input and :math:`\\mu_L=\\mathrm{MP}_{\\gamma_L}`.
 
     References
@@ -359,8 +398,8 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
 
     Examples
     --------
-    >>> complex(np.round(ck_stieltjes(-1.0, [0.5, 0.5]), 6))
-    (0.585429+0j)
+    >>> round(ck_stieltjes(-1.0, [0.5, 0.5]).real, 6)   # real on the negative axis
+    0.585429
     """
     g = _check_gammas(gammas)
     b = normalised_activation(activation).b
@@ -389,8 +428,8 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
 
     Notes
     -----
-    Solved by continuation in η (1e-1, …, 1e-4, η), each stage warm-starting the next,
-    which is what makes a 400-point density for L = 2 take well under a second.
+    Solved by continuation from x + i down to x + iη, each stage warm-starting the next (this
+    keeps the Stieltjes branch and makes a 400-point density for L = 2 take well under a second).
 
     Examples
     --------
@@ -403,26 +442,9 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     b = normalised_activation(activation).b
     shifts, slopes = _layer_maps(g, b)
     slopes = np.where(slopes < 1e-14, 0.0, slopes)
-    m = _ck_continuation(np.atleast_1d(x), g, shifts, slopes, eta, tol)
+    m = _ck_solve(np.atleast_1d(x) + 1j * eta, g, shifts, slopes, tol)
     out = np.maximum(m.imag / np.pi, 0.0)
     return float(out[0]) if x.ndim == 0 else out
-
-
-def _ck_continuation(x, g, shifts, slopes, eta, tol):
-    L = g.size - 1
-    if L == 0 or np.any(slopes == 0):
-        return _ck_solve(x + 1j * eta, g, shifts, slopes, tol)
-    state = None
-    for e in [e for e in (1e-1, 1e-2, 1e-3, 1e-4) if e > eta] + [eta]:
-        z = x + 1j * e
-        F = _ck_map(z, g, shifts, slopes)
-        if state is None:
-            state = np.broadcast_to((-1.0 / z)[..., None], z.shape + (L,)).astype(complex)
-        res = solve_fixed_point(F, state, tol=tol if e == eta else 1e-8, max_iter=5000,
-                                memory=6, valid=lambda m: np.all(m.imag >= -1e-14, axis=-1),
-                                name="deep CK recursion")
-        state = res.x
-    return state[..., L - 1]
 
 
 def _free_mp_moments(nu, gamma):
@@ -565,17 +587,34 @@ def ntk_weights(depth, activation="relu"):
     return NTKWeights(q, shift, float(sum(a**k for k in range(L + 1))))
 
 
-def _nested_trace(s, c, gammas, shifts, slopes, tol=1e-12, x0=None):
+def _nested_trace(s, c, gammas, shifts, slopes, tol=1e-12):
     """Traces T = (1/n) tr M⁻¹ and U_j = (1/n) tr K_j M⁻¹ for M = Σ_j c_j K_j + s I.
 
     ``s`` is an array of complex shifts (one problem each), ``c`` real weights with c_L > 0.
     Unknowns: δ_1..δ_L, one per reduction c_ℓ K_ℓ → c_ℓ Φ_ℓ/(1+δ_ℓ), Φ_ℓ = s_ℓ I + t_ℓ K_{ℓ-1}.
-    Returns (T, U) with U of shape s.shape + (L+1,), and the δ's (for warm starts).
+    Returns (T, U) with U of shape s.shape + (L+1,).
     """
     L = gammas.size - 1
     c = np.asarray(c, dtype=float)
     shape = np.shape(s)
     s = np.atleast_1d(s)
+
+    def _nt_map(s):
+        return _nested_trace_map(s, c, gammas, shifts, slopes)
+
+    if L == 0:
+        T = _mp_m(-s / c[0], gammas[0]) / c[0]
+        return T.reshape(shape), ((1 - s * T) / c[0]).reshape(shape + (1,))
+    delta = _continuation_solve(lambda w: _nt_map(-w)[0], -s,
+                                lambda w: np.zeros(w.shape + (L,), dtype=complex), tol,
+                                "NTK nested-trace fixed point")
+    T, U, _ = _nt_map(s)[1](delta)
+    return T.reshape(shape), U.reshape(shape + (L + 1,))
+
+
+def _nested_trace_map(s, c, gammas, shifts, slopes):
+    """The fixed-point map on (δ_1..δ_L) and the descent that returns (T, U, coefficients)."""
+    L = gammas.size - 1
 
     def descend(delta):
         coefs = [None] * (L + 1)
@@ -608,16 +647,7 @@ def _nested_trace(s, c, gammas, shifts, slopes, tol=1e-12, x0=None):
                 shifts[ell - 1] * T + slopes[ell - 1] * U[..., ell - 1])
         return new
 
-    if L == 0:
-        T = _mp_m(-s / c[0], gammas[0]) / c[0]
-        return T.reshape(shape), ((1 - s * T) / c[0]).reshape(shape + (1,)), None
-    if x0 is None:
-        x0 = np.zeros(s.shape + (L,), dtype=complex)
-    res = solve_fixed_point(F, x0, tol=tol, max_iter=5000, memory=6,
-                            valid=lambda d: np.all(d.imag >= -1e-14, axis=-1),
-                            name="NTK nested-trace fixed point")
-    T, U, _ = descend(res.x)
-    return T.reshape(shape), U.reshape(shape + (L + 1,)), res.x
+    return F, descend
 
 
 def _ntk_setup(gammas, activation):
@@ -635,12 +665,11 @@ def _ntk_bounds(g, w, shifts, slopes):
     return w.shift, upper
 
 
-def _ntk_solve(z, g, b, w, shifts, slopes, tol, x0=None):
+def _ntk_solve(z, g, b, w, shifts, slopes, tol):
     if b * b < 1e-14:
         # b = 0: K^NTK = K_L + r_+ I exactly in the limit, with K_L ~ MP_{γ_L}.
-        return _mp_m(z - w.shift, g[-1]), None
-    T, _, delta = _nested_trace(w.shift - z, w.q, g, shifts, slopes, tol, x0)
-    return T, delta
+        return _mp_m(z - w.shift, g[-1])
+    return _nested_trace(w.shift - z, w.q, g, shifts, slopes, tol)[0]
 
 
 def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
@@ -678,13 +707,13 @@ def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
 
     Examples
     --------
-    >>> complex(np.round(ntk_stieltjes(-1.0, [0.5, 0.5]), 6))
-    (0.323262+0j)
+    >>> round(ntk_stieltjes(-1.0, [0.5, 0.5]).real, 6)
+    0.323262
     """
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = _prepare_z(z, lo, hi)
-    T, _ = _ntk_solve(np.asarray(zz), g, act.b, w, shifts, slopes, tol)
+    T = _ntk_solve(np.asarray(zz), g, act.b, w, shifts, slopes, tol)
     return _finish(np.asarray(T), flip)
 
 
@@ -702,8 +731,8 @@ def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
     Examples
     --------
     >>> U = ntk_traces(-1.0, [0.5, 0.5])
-    >>> complex(np.round(U[0], 6))
-    (0.264418+0j)
+    >>> round(float(U[0].real), 6)
+    0.264418
     """
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
@@ -711,14 +740,14 @@ def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
     if act.b**2 < 1e-14:
         raise ValueError("b_σ = 0: the layers decouple and U_j (j < L) is the trace of a "
                          "matrix independent of K^NTK; this case is not implemented")
-    _, U, _ = _nested_trace(w.shift - np.asarray(zz), w.q, g, shifts, slopes, tol)
+    _, U = _nested_trace(w.shift - np.asarray(zz), w.q, g, shifts, slopes, tol)
     return np.where(flip[..., None], np.conj(U), U)
 
 
 def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     """Density of the limiting deep-NTK spectrum by Stieltjes inversion at ``x + iη``.
 
-    Solved by continuation in η with warm starts (see :func:`ck_density`).
+    Solved by continuation from x + i down to x + iη (see :func:`ck_density`).
 
     Examples
     --------
@@ -728,11 +757,7 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     eta = float(V.positive("eta", eta))
     x = V.finite_real("x", x)
-    xs = np.atleast_1d(x)
-    state = None
-    for e in [e for e in (1e-1, 1e-2, 1e-3, 1e-4) if e > eta] + [eta]:
-        T, state = _ntk_solve(xs + 1j * e, g, act.b, w, shifts, slopes,
-                              tol if e == eta else 1e-8, state)
+    T = _ntk_solve(np.atleast_1d(x) + 1j * eta, g, act.b, w, shifts, slopes, tol)
     out = np.maximum(np.asarray(T).imag / np.pi, 0.0)
     return float(out[0]) if x.ndim == 0 else out
 
@@ -756,10 +781,10 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-6):
     resolution = float(V.positive("resolution", resolution))
 
     def inside(x):
-        T, _ = _ntk_solve(x + 1e-10j, g, act.b, w, shifts, slopes, 1e-11)
+        T = _ntk_solve(x + 1e-10j, g, act.b, w, shifts, slopes, 1e-11)
         return np.asarray(T).imag > 1e-6
 
-    grid = np.linspace(lo, hi, 257)
+    grid = np.linspace(lo, hi, 129)
     ins = inside(grid)
     if not ins.any():
         raise ConvergenceError("ntk_edges: no support found on the grid; refine the grid")
@@ -848,7 +873,7 @@ def ntk_moments(k_max, gammas, activation="relu", *, nodes=400):
     pad = 0.05 * (hi - lo) + 0.05
 
     def m(z):
-        return _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13)[0]
+        return _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13)
 
     ks = np.arange(1, k_max + 1)
     return spectral_integral(lambda z: z[:, None] ** ks, lambda z: m(z)[:, None] * np.ones(k_max),

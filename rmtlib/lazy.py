@@ -108,9 +108,9 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
 
     def weighted_m(z):
         if snr == 0:
-            T, _ = _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13)
+            T = _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13)
             return noise * np.asarray(T)[:, None]
-        T, U, _ = _nested_trace(w.shift - z, w.q, g, shifts, slopes, 1e-13)
+        T, U = _nested_trace(w.shift - z, w.q, g, shifts, slopes, 1e-13)
         return (noise * T + snr * U[..., 0])[:, None]
 
     out = spectral_integral(_decay(tt, step), weighted_m, lo - pad, hi + pad, nodes=nodes)
