@@ -762,14 +762,17 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     return float(out[0]) if x.ndim == 0 else out
 
 
-def ntk_edges(gammas, activation="relu", *, resolution=1e-6):
+def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
     """Left and right edges of the limiting NTK support (for step sizes ``η < 2/λ_max``).
 
     Notes
     -----
-    Found by three rounds of 64-point grid refinement of ``Im m(x + i·1e-10) > 1e-6`` inside
-    the rigorous enclosure ``[r_+, r_+ + Σ q_ℓ U_ℓ]``. Assumes a support in one piece (true for
-    the activations and ratios of the book; a gap would be reported as part of the support).
+    The support is where :math:`\\Im m(x+i\\eta)>10^{-4}` at :math:`\\eta=10^{-8}` (outside
+    the support :math:`\\Im m=O(\\eta/\\sqrt{\\mathrm{dist}})`, inside it is
+    :math:`\\pi\\rho(x)\\gtrsim\\sqrt{\\mathrm{dist}}`). A 129-point grid over the rigorous enclosure
+    ``[r_+, r_+ + Σ q_ℓ U_ℓ]`` is refined around both edges together, 32-fold per round, until
+    the bracket is below ``resolution``. Assumes a support in one piece (true for the
+    activations and ratios of the book; a gap would be reported as part of the support).
 
     Examples
     --------
@@ -781,26 +784,22 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-6):
     resolution = float(V.positive("resolution", resolution))
 
     def inside(x):
-        T = _ntk_solve(x + 1e-10j, g, act.b, w, shifts, slopes, 1e-11)
-        return np.asarray(T).imag > 1e-6
+        return _ntk_solve(x + 1e-8j, g, act.b, w, shifts, slopes, 1e-10).imag > 1e-4
 
     grid = np.linspace(lo, hi, 129)
-    ins = inside(grid)
-    if not ins.any():
-        raise ConvergenceError("ntk_edges: no support found on the grid; refine the grid")
-    idx = np.flatnonzero(ins)
+    idx = np.flatnonzero(inside(grid))
+    if idx.size == 0:
+        raise ConvergenceError("ntk_edges: no support found on the grid")
     left = (grid[max(idx[0] - 1, 0)], grid[idx[0]])
     right = (grid[idx[-1]], grid[min(idx[-1] + 1, grid.size - 1)])
-    for _ in range(6):
-        if right[1] - right[0] <= resolution and left[1] - left[0] <= resolution:
-            break
-        gl = np.linspace(*left, 33)
-        gr = np.linspace(*right, 33)
-        il, ir = inside(gl), inside(gr)
-        k = np.flatnonzero(il)[0] if il.any() else gl.size - 1
+    while max(left[1] - left[0], right[1] - right[0]) > resolution:
+        gl, gr = np.linspace(*left, 33), np.linspace(*right, 33)
+        ins = inside(np.concatenate([gl, gr]))
+        il, ir = ins[:33], ins[33:]
+        k = np.flatnonzero(il)[0] if il.any() else 32
         left = (gl[max(k - 1, 0)], gl[k])
         k = np.flatnonzero(ir)[-1] if ir.any() else 0
-        right = (gr[k], gr[min(k + 1, gr.size - 1)])
+        right = (gr[k], gr[min(k + 1, 32)])
     return float(np.mean(left)), float(np.mean(right))
 
 

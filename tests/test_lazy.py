@@ -43,6 +43,7 @@ def test_pure_noise_and_structured_losses_match_simulation():
         "structured labels through U_0: 2 seeds × 30 targets"
 
 
+@pytest.mark.slow
 def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     eta = 0.5 * rmt.gd_step_limit(GAM)
     lo, hi = rmt.ntk_edges(GAM)
@@ -75,6 +76,8 @@ def test_lazy_predictions_match_matrix_exponential():
     assert np.allclose(rmt.lazy_predictions(K, K, y, t), direct, atol=1e-12)
     assert np.allclose(rmt.lazy_predictions(K, K, y, np.inf), y, atol=1e-10), "interpolation"
     assert np.allclose(rmt.lazy_predictions(K, K, y, 0.0), 0.0), "f_0 = 0"
+    many = rmt.lazy_predictions(K, K, y, np.array([0.0, t, np.inf]))
+    assert many.shape == (3, 6) and np.allclose(many[1], direct, atol=1e-12)
 
 
 def test_one_step_feature_learning_spike_and_alignment():
@@ -92,3 +95,12 @@ def test_bad_inputs():
         rmt.one_step_feature_learning(-1.0, rng=0)
     with pytest.raises(ValueError, match="singular"):
         rmt.lazy_predictions(np.zeros((2, 2)), np.zeros((2, 2)), np.ones(2), np.inf)
+
+
+@pytest.mark.slow
+def test_long_times_stay_positive_and_below_the_slowest_mode():
+    lo, _ = rmt.ntk_edges(GAM)
+    t = np.array([5.0, 30.0, 100.0])
+    loss = rmt.lazy_training_loss(t, GAM)
+    assert np.all(loss >= 0) and np.all(loss <= np.exp(-2 * t * lo) * (1 + 1e-9)), \
+        "0 <= ∫ e^{-2tλ} dμ <= e^{-2tλ_-}: no cancellation error at large t"
