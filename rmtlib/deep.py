@@ -1156,7 +1156,8 @@ def gmm_ck_equivalent(X, labels, covariances, scalars):
     A[:k, :k] = a2 * np.outer(t, t) + a3 * S
     A[:k, k] = A[k, :k] = a2 * t
     A[k, k] = a2
-    return a1 * (X.T @ X) + Vm @ A @ Vm.T + (scalars.tau[L] ** 2 - a1 * scalars.tau[0] ** 2) * np.eye(n)
+    identity = scalars.tau[L] ** 2 - a1 * scalars.tau[0] ** 2
+    return a1 * (X.T @ X) + Vm @ A @ Vm.T + identity * np.eye(n)
 
 
 def ternary_activation(s1, s2, low=1.0, high=1.0):

@@ -23,6 +23,7 @@ import numpy as np
 from . import _validate as V
 from .deep import (_nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges,
                    spectral_integral)
+from .activations import get_activation
 from .fixedpoint import ConvergenceError
 
 __all__ = [
@@ -105,7 +106,8 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     if step is not None:
         step = float(V.positive("step", step))
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
-    lo, hi = _edges(tuple(g.tolist()), activation if isinstance(activation, str) else act.fn)
+    key = activation if isinstance(activation, str) else get_activation(activation)
+    lo, hi = _edges(tuple(g.tolist()), key)
     pad = 0.08 * (hi - lo)
     tt = np.atleast_1d(t_arr).astype(float)
 
@@ -190,7 +192,8 @@ def gd_step_limit(gammas, activation="relu"):
     0.3183
     """
     g, act, *_ = _ntk_setup(gammas, activation)
-    return 2.0 / ntk_edges(g.tolist(), activation)[1]
+    key = activation if isinstance(activation, str) else get_activation(activation)
+    return 2.0 / _edges(tuple(g.tolist()), key)[1]
 
 
 def lazy_predictions(K, K_cross, y, t):
