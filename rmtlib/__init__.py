@@ -35,5 +35,9 @@ from .scaling import *  # noqa: F401,F403
 # Part III — shallow nonlinear models (chapters 7–9)
 
 # Part IV — deep networks (chapters 10–12)
+from . import deep
+from .deep import *  # noqa: F401,F403
+from . import lazy
+from .lazy import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
