@@ -311,3 +311,12 @@ def test_simulator_is_seeded_and_ntk_trace_exact_for_rademacher():
     assert np.array_equal(s1.ntk, s2.ntk)
     with pytest.raises(TypeError, match="rng"):
         rmt.simulate_deep_network(X, [90], rng=None)
+
+
+def test_sample_deep_spectrum_matches_limit_trace_and_validates():
+    ev = rmt.sample_deep_spectrum(150, [0.5, 0.5, 0.5], "tanh", kernel="ntk", seeds=2, rng=1)
+    assert ev.shape == (2, 150)
+    assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), \
+        "mean NTK eigenvalue → Σ a^k (n = 150, 2 seeds: 5%)"
+    with pytest.raises(ValueError, match="kernel"):
+        rmt.sample_deep_spectrum(10, [0.5], kernel="rf", rng=0)
