@@ -25,6 +25,9 @@ from .sim import *  # noqa: F401,F403
 # Part II — linear models (chapters 4–6)
 
 # Part III — shallow nonlinear models (chapters 7–9)
+from . import kernels, rf
+from .kernels import *  # noqa: F401,F403
+from .rf import *  # noqa: F401,F403
 
 # Part IV — deep networks (chapters 10–12)
 
