@@ -86,6 +86,6 @@ def test_kernel_bad_inputs():
     with pytest.raises(ValueError, match="same dimension"):
         rmt.rf_kernel(np.eye(2), np.eye(3))
     with pytest.raises(ValueError, match="non-finite"):
-        rmt.inner_product_kernel(np.eye(2), lambda t: np.where(t > 0.5, np.nan, t))
+        rmt.inner_product_kernel(np.eye(2), lambda t: np.where(t >= 0.5, np.nan, t))
     with pytest.raises(ValueError, match="tau"):
         rmt.inner_product_kernel_coefficients(np.exp, -1.0)
