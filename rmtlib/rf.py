@@ -535,6 +535,41 @@ def mei_montanari_constants(activation="relu"):
     return MeiMontanariConstants(c.a0, c.a1, ms, c.a1 / ms)
 
 
+def _mm_map(xi, p1, p2, z2):
+    """The map (ν₁, ν₂) ↦ right-hand side of the Mei–Montanari fixed point, batch of problems."""
+
+    def F(v):
+        n1, n2 = v[:, :1], v[:, 1:]
+        den = 1 - z2 * n1 * n2
+        return np.hstack([p1 / (-xi - n2 - z2 * n2 / den), p2 / (-xi - n1 - z2 * n1 / den)])
+
+    return F
+
+
+def _newton_map(F):
+    """Newton's map for v = F(v) with F holomorphic (complex difference quotients for F')."""
+
+    def newton(v):
+        f = F(v)
+        h = 1e-7 * (1 + np.abs(v))
+        cols = []
+        for j in range(2):
+            e = np.zeros_like(v)
+            e[:, j] = h[:, j]
+            cols.append((F(v + e) - f) / h[:, j:j + 1])
+        a, b = 1 - cols[0][:, 0], -cols[1][:, 0]
+        c, d = -cols[0][:, 1], 1 - cols[1][:, 1]
+        r0, r1 = v[:, 0] - f[:, 0], v[:, 1] - f[:, 1]
+        det = a * d - b * c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = v - np.stack([(d * r0 - b * r1) / det, (a * r1 - c * r0) / det], axis=1)
+        # a singular Jacobian falls back to the plain step; stay in the upper half-plane
+        new = np.where(np.isfinite(new), new, f)
+        return np.where(new.imag > 0, new, v.real + 0.5j * v.imag)
+
+    return newton
+
+
 def mei_montanari_fixed_point(xi, psi1, psi2, zeta, *, nu0=None):
     """Solution :math:`(\\nu_1,\\nu_2)` of the Mei–Montanari fixed point at ``xi`` (Im ξ > 0).
 
@@ -575,17 +610,40 @@ def mei_montanari_fixed_point(xi, psi1, psi2, zeta, *, nu0=None):
     shape = xi.shape
     xi, p1, p2, z2 = (a.reshape(-1, 1) for a in (xi, p1, p2, z2))
 
-    def F(v):
-        n1, n2 = v[:, :1], v[:, 1:]
-        den = 1 - z2 * n1 * n2
-        return np.hstack([p1 / (-xi - n2 - z2 * n2 / den), p2 / (-xi - n1 - z2 * n1 / den)])
-
     x0 = (np.full((xi.shape[0], 2), 0.1j) if nu0 is None
           else np.asarray(nu0, dtype=complex).reshape(-1, 2))
-    res = solve_fixed_point(F, x0, tol=1e-13, max_iter=20000, damping=0.5,
-                            valid=lambda v: np.all(v.imag > 0, axis=-1),
-                            name="Mei–Montanari (ν₁, ν₂)")
-    return res.x.reshape(shape + (2,))
+    def valid(v):
+        return np.all(v.imag > 0, axis=-1)
+
+    # From a warm start (continuation) Newton's map v ↦ v − (I − F'(v))⁻¹(v − F(v)) converges in
+    # a few steps; from the cold start, and wherever Newton fails, Anderson mixing is used.
+    # Either way the iteration runs through the capped solver.
+    if nu0 is None:
+        order = (("anderson", 2000), ("newton", 200))
+    else:
+        order = (("newton", 100), ("anderson", 20000))
+    x = x0.copy()
+    todo = np.ones(x.shape[0], dtype=bool)
+    for k, (method, cap) in enumerate(order):
+        sub = [a[todo] for a in (xi, p1, p2, z2)]
+        Fs = _mm_map(*sub)
+        last = k == len(order) - 1
+        if method == "newton":
+            res = solve_fixed_point(_newton_map(Fs), x0[todo], tol=1e-13, max_iter=cap,
+                                    memory=0, raise_on_failure=last,
+                                    name="Mei–Montanari (ν₁, ν₂), Newton")
+        else:
+            res = solve_fixed_point(Fs, x0[todo], tol=1e-13, max_iter=cap, damping=0.5,
+                                    valid=valid, raise_on_failure=last,
+                                    name="Mei–Montanari (ν₁, ν₂)")
+        x[todo] = res.x
+        ok = np.all(np.abs(Fs(res.x) - res.x) <= 1e-11 * (1 + np.abs(res.x)), axis=1)
+        ok &= np.all(res.x.imag > 0, axis=1)
+        idx = np.flatnonzero(todo)
+        todo[idx[ok]] = False
+        if not todo.any():
+            break
+    return x.reshape(shape + (2,))
 
 
 class MeiMontanariRisk(NamedTuple):

@@ -126,6 +126,19 @@ def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, lo
     assert np.isclose(r.excess_risk, r.bias) and np.isclose(r.test_mse, r.excess_risk)
 
 
+def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
+    # Anderson mixing alone stalls here (ψ₁ ≈ ψ₂, λ̄ = 3e-4); continuation + Newton must solve it
+    zeta = rmt.mei_montanari_constants("relu").zeta
+    p1, p2, lb = 2.0849, 2.0, 3e-4
+    r = rmt.mei_montanari_risk(p1, p2, lb * rmt.mei_montanari_constants("relu").mu_star**2)
+    v = rmt.mei_montanari_fixed_point(1j * np.sqrt(p1 * p2 * lb), p1, p2, zeta,
+                                      nu0=np.array([0.1j, 0.1j]))
+    n1, n2 = v
+    den = 1 - zeta**2 * n1 * n2
+    assert np.isclose(n1, p1 / (-1j * np.sqrt(p1 * p2 * lb) - n2 - zeta**2 * n2 / den), rtol=1e-9)
+    assert np.isclose((n1 * n2).real, r.chi, rtol=1e-6), "same branch from cold start and ladder"
+
+
 def test_mei_montanari_excess_risk_composition():
     r = rmt.mei_montanari_risk(3.0, 2.0, 0.1, F1sq=2.0, Fstar_sq=0.5, tau2=0.3)
     assert np.isclose(r.excess_risk, 2 * r.bias + 0.8 * r.variance + 0.5)
