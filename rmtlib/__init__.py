@@ -33,6 +33,9 @@ from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 
 # Part III — shallow nonlinear models (chapters 7–9)
+from . import kernels, rf
+from .kernels import *  # noqa: F401,F403
+from .rf import *  # noqa: F401,F403
 
 # Part IV — deep networks (chapters 10–12)
 from . import deep
