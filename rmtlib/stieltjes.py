@@ -353,8 +353,10 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
     :math:`m(z) = -\\frac1z\\sum_k \\frac{w_k}{1 + t_k\\tilde m(z)} = \\frac{\\tilde m}{c} + \\frac{1-c}{cz}`.
     The whole grid is solved at once: first by Anderson-accelerated iteration at
     ``Im z`` of the order of the support's scale (a contraction there), then by Newton steps
-    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (ten warm-started stages),
-    which reaches the real axis, where the Picard iteration stalls. ``m(z̄) = conj m(z)``.
+    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (up to ten warm-started
+    stages; a point leaves it as soon as the level is below half its distance to the support,
+    where Newton can jump straight to the target), which reaches the real axis, where the Picard
+    iteration stalls. ``m(z̄) = conj m(z)``.
 
     References
     ----------
