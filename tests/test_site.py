@@ -51,7 +51,13 @@ def _visit(browser, site, html):
                                timeout=30_000)
         page.evaluate("() => MathJax.startup.promise")
     rep.math = page.locator("mjx-container").count()
-    text = page.locator("main").inner_text()
+    # Prose only: code cells legitimately contain TeX in matplotlib labels.
+    text = page.evaluate("""() => {
+        const main = document.querySelector("main").cloneNode(true);
+        main.querySelectorAll("pre, code, .highlight, .cell_input, script, style")
+            .forEach(e => e.remove());
+        return main.innerText;
+    }""")
     rep.raw_tex = [t for t in RAW_TEX if t in text]
     rep.has_widgets = "application/vnd.jupyter.widget-state+json" in html.read_text()
     if rep.has_widgets:
