@@ -88,21 +88,6 @@ def prepare(build=BUILD, source=SOURCE, cell_timeout=60):
     return build
 
 
-def _nbgrader(build, *args, timeout=None):
-    """Run one nbgrader command in the course folder; return (returncode, log, timed_out)."""
-    proc = subprocess.Popen(
-        [str(BIN / "nbgrader"), *args], cwd=build, env=_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out, False
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        out, _ = proc.communicate()
-        return -signal.SIGKILL, out, True
-
-
 def _kill_tree(proc):
     import psutil  # a dependency of ipykernel
 
@@ -125,11 +110,15 @@ def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
     if unknown:
         raise CourseError(f"unknown assignment(s) {sorted(unknown)}; known: {assignments(source)}")
     build = prepare(build, source)
-    for name in names:
-        rc, log, _ = _nbgrader(build, "generate_assignment", name, "--force")
-        if rc != 0:
-            raise CourseError(f"nbgrader generate_assignment {name} failed:\n{log}")
-        if not quiet:
+    res = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build), "_generate",
+         *names], cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+    if res.returncode != 0:
+        raise CourseError(f"nbgrader generate_assignment failed:\n{res.stdout[-3000:]}")
+    if not quiet:
+        for name in names:
             print(f"{name}: student version  {build / 'release' / name / (name + '.ipynb')}")
     if not quiet:
         print(f"autograder material (sources with hidden tests + gradebook): {build}/source, "
@@ -244,17 +233,32 @@ def _emit(**msg):
     print(MARK + json.dumps(msg), flush=True)
 
 
-def _worker(build, name, sids):
-    """Autograde ``sids`` one after the other with nbgrader's API (one import of nbgrader)."""
-    from nbgrader.api import Gradebook, MissingEntry
+def _api(build):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
-    build = Path(build).resolve()
     os.chdir(build)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(build)).load_config()
-    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+
+
+def _generate_worker(build, names):
+    """``nbgrader generate_assignment`` for each name, in one process (one import of nbgrader)."""
+    api = _api(Path(build).resolve())
+    for name in names:
+        res = api.generate_assignment(name, force=True)
+        if not res["success"]:
+            print(res.get("log", ""), res.get("error", ""), file=sys.stderr)
+            raise SystemExit(f"generate_assignment {name} failed")
+
+
+def _worker(build, name, sids):
+    """Autograde ``sids`` one after the other with nbgrader's API (one import of nbgrader)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    build = Path(build).resolve()
+    api = _api(build)
     with Gradebook(f"sqlite:///{build / 'gradebook.db'}") as gb:
         for sid in sids:
             _emit(start=sid)
@@ -478,9 +482,14 @@ def main(argv=None):
     w = sub.add_parser("_worker")  # internal: run by `grade` in a child process
     w.add_argument("name")
     w.add_argument("sids", nargs="+")
+    w = sub.add_parser("_generate")  # internal: run by `generate` in a child process
+    w.add_argument("names", nargs="+")
     args = p.parse_args(argv)
     if args.cmd == "_worker":
         _worker(args.build_dir, args.name, args.sids)
+        return 0
+    if args.cmd == "_generate":
+        _generate_worker(args.build_dir, args.names)
         return 0
     try:
         if args.cmd == "list":
