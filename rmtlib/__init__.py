@@ -21,6 +21,10 @@ from .plotting import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
 
 # Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
+from . import spectral, spiked, stieltjes  # noqa: E402
+from .spectral import *  # noqa: F401,F403,E402
+from .spiked import *  # noqa: F401,F403,E402
+from .stieltjes import *  # noqa: F401,F403,E402
 
 # Part II — linear models (chapters 4–6)
 
