@@ -5,6 +5,7 @@ Run through the book's entry point (it sets up .venv first)::
     ./rmtbook course list
     ./rmtbook course generate [ASSIGNMENT ...]
     ./rmtbook course grade ASSIGNMENT SUBMISSIONS_DIR [--out scores.csv]
+    ./rmtbook course feedback ASSIGNMENT
     ./rmtbook course book student|instructor
 
 The grading machinery is nbgrader's (see assignments/README.md for why nbgrader and not
@@ -410,6 +411,19 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     return rows
 
 
+def feedback(name, build=BUILD, quiet=False):
+    """nbgrader's HTML feedback (tests and their output) for every graded submission of ``name``."""
+    build = Path(build).resolve()
+    if not (build / "autograded").is_dir():
+        raise CourseError(f"nothing graded yet in {build}; run `grade` first")
+    res = subprocess.run([str(BIN / "nbgrader"), "generate_feedback", name, "--force"], cwd=build,
+                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if res.returncode != 0:
+        raise CourseError(f"nbgrader generate_feedback failed:\n{res.stdout[-2000:]}")
+    if not quiet:
+        print(f"feedback: {build}/feedback/STUDENT/{name}/{name}.html")
+
+
 # --------------------------------------------------------------------------- book editions
 
 def _merge(base, over):
@@ -473,7 +487,7 @@ def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
     p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,book}")
     sub.add_parser("list", help="list the assignments and their questions")
     g = sub.add_parser("generate", help="student versions + autograder material")
     g.add_argument("names", nargs="*", help="assignments (default: all)")
@@ -484,6 +498,8 @@ def main(argv=None):
     r.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
     r.add_argument("--timeout", type=int, default=300,
                    help="seconds per submission, a backstop (default 300)")
+    f = sub.add_parser("feedback", help="HTML feedback per graded student (nbgrader)")
+    f.add_argument("name", help="assignment")
     b = sub.add_parser("book", help="build the student or instructor edition of the book")
     b.add_argument("edition", choices=["student", "instructor"])
     b.add_argument("--out", help="output folder (default course_build/EDITION_book)")
@@ -511,6 +527,8 @@ def main(argv=None):
         elif args.cmd == "grade":
             grade(args.name, args.submissions, args.out, args.build_dir,
                   cell_timeout=args.cell_timeout, timeout=args.timeout)
+        elif args.cmd == "feedback":
+            feedback(args.name, args.build_dir)
         elif args.cmd == "book":
             build_book(args.edition, build=args.build_dir, out=args.out)
     except CourseError as err:
