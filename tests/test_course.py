@@ -98,6 +98,14 @@ def graded(course_dir, tmp_path_factory):
                            subs / "raises.ipynb")
             nbformat.write(_with_answer(name, second, "while True:\n    pass"),
                            subs / "loops.ipynb")
+            nb = nbformat.read(_source(name), as_version=4)
+            nb.metadata["kernelspec"] = {"name": "conda-env-elsewhere-py", "language": "python",
+                                         "display_name": "a kernel the grader does not have"}
+            nbformat.write(nb, subs / "otherkernel.ipynb")
+            lost = course.questions(name)[-1][0]
+            nb.cells = [c for c in nb.cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") != lost]
+            nbformat.write(nb, subs / "deletedtest.ipynb")
         out = subs / "scores.csv"
         rows = course.grade(name, subs, out, course_dir, cell_timeout=CELL_TIMEOUT, timeout=240,
                             quiet=True)
@@ -214,6 +222,21 @@ def test_an_infinite_loop_is_interrupted_and_costs_only_its_question(graded):
     row = rows["loops"]
     assert row[lost] == 0 and row["total"] == row["max_score"] - points[lost], row
     assert f"{second}: stopped after the {CELL_TIMEOUT} s time limit per cell" in row["message"]
+
+
+def test_a_foreign_kernelspec_is_graded_with_the_book_kernel(graded):
+    rows, _ = graded(ASSIGNMENTS[0])
+    row = rows["otherkernel"]
+    assert row["total"] == row["max_score"], row
+
+
+def test_a_deleted_test_cell_scores_zero_for_its_question(graded):
+    name = ASSIGNMENTS[0]
+    rows, _ = graded(name)
+    lost, points = course.questions(name)[-1]
+    row = rows["deletedtest"]
+    assert row[lost] == 0 and row["total"] == row["max_score"] - points, row
+    assert f"{lost}: test cell deleted" in row["message"]
 
 
 @pytest.mark.slow

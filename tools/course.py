@@ -51,6 +51,8 @@ c.CourseDirectory.autograded_directory = "autograded"
 # A cell that runs longer is interrupted (CellTimeoutError) and grading goes on.
 c.Execute.timeout = {cell_timeout}
 c.Execute.interrupt_on_timeout = True
+# Always the book's kernel, whatever kernelspec the student's Jupyter wrote into the notebook.
+c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 """
 
@@ -157,9 +159,11 @@ def collect(folder):
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
-        sid = _student_id(entry)
-        if sid in seen:
-            raise CourseError(f"two submissions map to the student id {sid!r} in {folder}")
+        sid = base = _student_id(entry)
+        k = 1
+        while sid in seen:  # e.g. alice.ipynb and alice/: grade both, under distinct ids
+            k += 1
+            sid = f"{base}_{k}"
         seen.add(sid)
         if entry.is_dir():
             files = [f for f in sorted(entry.rglob("*")) if f.is_file() and ".ipynb_checkpoints"
@@ -199,10 +203,12 @@ def check_notebook(path):
     return ""
 
 
-def _execution_messages(nb_path, cell_timeout):
+def _execution_messages(nb_path, cell_timeout, qids=()):
     """What went wrong in a graded notebook: errors of answer cells, then the failed tests."""
     nb = json.loads(Path(nb_path).read_text())
+    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]}
     unanswered, errors, failed = [], [], []
+    errors += [f"{q}: test cell deleted from the notebook" for q in qids if q not in present]
     for i, cell in enumerate(nb["cells"]):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         label = meta.get("grade_id", f"cell {i + 1}")
@@ -387,7 +393,7 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
         msg = res["message"]
         graded = build / "autograded" / sid / name / f"{name}.ipynb"
         if sid in results and not msg and graded.exists():
-            msg = _execution_messages(graded, cell_timeout)
+            msg = _execution_messages(graded, cell_timeout, [q for q, _ in qs])
         row = {"student": sid, "file": path.name if path else ""}
         for qid, _ in qs:
             row[qid] = res["grades"].get(qid, 0.0)
