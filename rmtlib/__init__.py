@@ -27,9 +27,20 @@ from .spiked import *  # noqa: F401,F403,E402
 from .stieltjes import *  # noqa: F401,F403,E402
 
 # Part II — linear models (chapters 4–6)
+from . import dynamics, ridge, scaling
+from .dynamics import *  # noqa: F401,F403
+from .ridge import *  # noqa: F401,F403
+from .scaling import *  # noqa: F401,F403
 
 # Part III — shallow nonlinear models (chapters 7–9)
+from . import kernels, rf
+from .kernels import *  # noqa: F401,F403
+from .rf import *  # noqa: F401,F403
 
 # Part IV — deep networks (chapters 10–12)
+from . import deep
+from .deep import *  # noqa: F401,F403
+from . import lazy
+from .lazy import *  # noqa: F401,F403
 
 __version__ = "0.1.0"

@@ -1,7 +1,9 @@
 """Named activation functions used across the book, and the lookup that validates a choice.
 
 Each entry records where the function has kinks or jumps, so that Gaussian quadrature can split
-the integration range there (see :func:`rmtlib.gauss.gaussian_expectation`).
+the integration range there (see :func:`rmtlib.gauss.gaussian_expectation`), and, for the
+parametrised families (leaky ReLU, quadratic polynomial), the parameters that the closed-form
+coefficient tables of :func:`rmtlib.gauss.activation_coefficients` need.
 """
 from __future__ import annotations
 
@@ -10,19 +12,72 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-__all__ = ["Activation", "ACTIVATIONS", "get_activation"]
+from . import _validate as V
+
+__all__ = ["Activation", "ACTIVATIONS", "get_activation", "leaky_relu", "poly2"]
 
 
 @dataclass(frozen=True)
 class Activation:
-    """An entrywise nonlinearity ``fn`` with its non-smooth points ``kinks``."""
+    """An entrywise nonlinearity ``fn`` with its non-smooth points ``kinks``.
+
+    ``family`` and ``params`` identify a parametrised closed form (e.g. ``"leaky_relu"`` with
+    ``params=(s_plus, s_minus)``); they are empty for a plain callable.
+    """
 
     name: str
     fn: object
     kinks: tuple = ()
+    family: str = ""
+    params: tuple = ()
 
     def __call__(self, t):
         return self.fn(t)
+
+
+def leaky_relu(s_plus=1.0, s_minus=-0.1):
+    """The two-slope ReLU ``σ(t) = s₊ max(t, 0) + s₋ max(−t, 0)``.
+
+    The usual leaky ReLU with slope ``α`` on the negative side is ``leaky_relu(1, -α)``; ReLU is
+    ``(1, 0)`` and ``|t|`` is ``(1, 1)``. This is the "LReLU" row of Liao & Couillet (2018),
+    Table 2, with ``ς₊ = s_plus`` and ``ς₋ = s_minus``.
+
+    Examples
+    --------
+    >>> float(leaky_relu(1.0, -0.1)(np.array(-2.0)))
+    -0.2
+    """
+    sp = float(V.finite_real("s_plus", s_plus))
+    sm = float(V.finite_real("s_minus", s_minus))
+    return Activation(
+        f"leaky_relu({sp:g},{sm:g})",
+        lambda t: sp * np.maximum(t, 0.0) + sm * np.maximum(-np.asarray(t, dtype=float), 0.0),
+        (0.0,),
+        "leaky_relu",
+        (sp, sm),
+    )
+
+
+def poly2(c2=1.0, c1=0.0, c0=0.0):
+    """The quadratic polynomial ``σ(t) = c₂ t² + c₁ t + c₀`` (the "poly2" row of Table 2).
+
+    Examples
+    --------
+    >>> float(poly2(-0.5, 0.0, 1.0)(np.array(2.0)))
+    -1.0
+    """
+    c2, c1, c0 = (float(V.finite_real(k, v)) for k, v in (("c2", c2), ("c1", c1), ("c0", c0)))
+    return Activation(
+        f"poly2({c2:g},{c1:g},{c0:g})",
+        lambda t: c2 * np.square(t) + c1 * np.asarray(t, dtype=float) + c0,
+        (),
+        "poly2",
+        (c2, c1, c0),
+    )
+
+
+def _named(name, act):
+    return Activation(name, act.fn, act.kinks, act.family, act.params)
 
 
 ACTIVATIONS = {
@@ -30,7 +85,7 @@ ACTIVATIONS = {
     for a in [
         Activation("linear", lambda t: np.asarray(t, dtype=float)),
         Activation("relu", lambda t: np.maximum(t, 0.0), (0.0,)),
-        Activation("leaky_relu", lambda t: np.where(t > 0, t, 0.1 * t), (0.0,)),
+        _named("leaky_relu", leaky_relu(1.0, -0.1)),
         Activation("abs", np.abs, (0.0,)),
         Activation("sign", np.sign, (0.0,)),
         Activation("step", lambda t: (np.asarray(t) > 0).astype(float), (0.0,)),
@@ -41,6 +96,8 @@ ACTIVATIONS = {
         Activation("cos", np.cos),
         Activation("gaussian", lambda t: np.exp(-np.square(t) / 2)),
         Activation("quadratic", np.square),
+        # RMT4RFM's default poly2 (−t²/2 + 1): the row where the companion code's d₂ is c₀².
+        _named("poly2", poly2(-0.5, 0.0, 1.0)),
         Activation("exp", np.exp),
     ]
 }

@@ -1,0 +1,165 @@
+"""Tests of rmtlib.rf: RF Gram spectrum, LLC and RFF ridge errors, Mei–Montanari."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import rmtlib as rmt
+
+
+def _gmm(p, n, seed):
+    M = np.zeros((2, p)); M[0, 0], M[1, 0] = 2.0, -2.0
+    X, lab = rmt.gaussian_mixture(p, n, M, rng=seed)
+    return X / np.sqrt(p), 2.0 * lab - 1
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = _gmm(128, 256, 0)
+    Xt, yt = _gmm(128, 256, 1)
+    return X, y, Xt, yt
+
+
+def test_gram_stieltjes_with_identity_kernel_is_marchenko_pastur():
+    z = np.array([-1.0 + 1e-9j, 0.5 + 0.3j, 2 + 0.01j])
+    np.testing.assert_allclose(rmt.rf_gram_stieltjes(z, 0.5, [1.0]), rmt.mp_stieltjes(z, 0.5),
+                               atol=1e-8, err_msg="Φ = I: G is a Wishart matrix")
+
+
+def test_gram_density_matches_simulation_iid_relu():
+    p, n, N = 300, 600, 900
+    X = rmt.sphere_data(p, n, rng=2)
+    W = np.random.default_rng(3).standard_normal((N, p))
+    S = np.maximum(W @ X, 0)
+    ev = np.linalg.eigvalsh(S.T @ S / N)[:-1]
+    t, w = rmt.rf_kernel_spectrum_iid("relu", n / p)
+    x = np.linspace(1e-3, 3, 400)
+    cdf_theory = np.cumsum(rmt.rf_gram_density(x, n / N, t, w)) * (x[1] - x[0])
+    cdf_emp = np.searchsorted(np.sort(ev), x) / n
+    assert np.abs(cdf_theory - cdf_emp).max() < 0.04, "Kolmogorov distance, n = 600"
+
+
+def test_rf_ridge_train_test_match_simulation(data):
+    X, y, Xt, yt = data
+    for N, lam in [(256, 1e-1), (512, 1e-3), (128, 1e-2)]:
+        th = rmt.rf_ridge_errors(X, y, Xt, yt, N, lam, "relu")
+        tr, te = rmt.rf_ridge_simulate(X, y, Xt, yt, N, lam, "relu", rng=0, n_draws=10)
+        assert abs(th.train - tr.mean()) < 0.05 * tr.mean() + 1e-3, "train within 5%"
+        assert abs(th.test - te.mean()) < 0.08 * te.mean(), "test within 8% (10 draws)"
+
+
+def test_rf_ridge_vectorised_equals_scalar_calls(data):
+    X, y, Xt, yt = data
+    Ns, lams = np.array([64, 256]), np.array([1e-2, 1.0])
+    vec = rmt.rf_ridge_errors(X, y, Xt, yt, Ns[:, None], lams[None, :], "erf")
+    for i, N in enumerate(Ns):
+        for j, lm in enumerate(lams):
+            one = rmt.rf_ridge_errors(X, y, Xt, yt, int(N), float(lm), "erf")
+            assert np.isclose(vec.train[i, j], one.train) and np.isclose(vec.test[i, j], one.test)
+
+
+def test_single_kernel_path_agrees_with_general_multi_kernel_path(data):
+    from rmtlib.rf import _multi_kernel_errors
+    X, y, Xt, yt = data
+    K, Kt = rmt.rf_kernel(X, activation="relu"), rmt.rf_kernel(Xt, X, activation="relu")
+    d = np.diag(rmt.rf_kernel(Xt, activation="relu"))
+    tr, te = _multi_kernel_errors([K], [Kt], [d], y, yt, 200, 0.05)
+    e = rmt.rf_ridge_errors(X, y, Xt, yt, 200, 0.05, "relu")
+    assert np.isclose(tr, e.train, rtol=1e-6) and np.isclose(te, e.test, rtol=1e-6)
+
+
+def test_rff_train_and_test_match_simulation(data):
+    X, y, Xt, yt = data
+    for N, lam in [(128, 1e-3), (64, 1e-1)]:
+        th = rmt.rff_ridge_errors(X, y, Xt, yt, N, lam)
+        tr, te = rmt.rff_ridge_simulate(X, y, Xt, yt, N, lam, rng=1, n_draws=10)
+        assert abs(th.train - tr.mean()) < 0.1 * tr.mean() + 1e-3, "train within 10% (2N = 128)"
+        assert abs(th.test - te.mean()) < 0.1 * te.mean(), "test near 2N = n: 10% (10 draws)"
+
+
+def test_rff_naive_gaussian_kernel_prediction_is_wrong_near_transition(data):
+    X, y, _, _ = data
+    naive = rmt.rff_gaussian_kernel_train_error(X, y, 128, 1e-2)
+    rmtp = rmt.rff_ridge_errors(X, y, X, y, 128, 1e-2).train
+    assert naive < 0.5 * rmtp, "at 2N = n the Gaussian-kernel prediction underestimates"
+
+
+def test_mei_montanari_relu_zeta_and_peak_at_interpolation_threshold():
+    assert np.isclose(rmt.mei_montanari_constants("relu").zeta, 1.658896739970306)
+    psi1 = np.linspace(0.5, 4, 141)
+    r = rmt.mei_montanari_risk(psi1, 2.0, 1e-4)
+    assert abs(psi1[np.argmax(r.excess_risk)] - 2.0) < 0.1, "peak at N = n"
+
+
+def test_mei_montanari_equal_zeta_gives_equal_curves():
+    from scipy.optimize import brentq
+    relu = rmt.mei_montanari_constants("relu")
+    # a different family, tanh(a t), tuned to ReLU's ζ
+    a = brentq(lambda a: rmt.mei_montanari_constants(lambda u: np.tanh(a * u)).zeta - relu.zeta,
+               0.05, 50)
+    c2 = rmt.mei_montanari_constants(lambda u: np.tanh(a * u))
+    psi1 = [0.5, 2.5, 6.0]
+    r1 = rmt.mei_montanari_risk(psi1, 2.0, 0.01 * relu.mu_star**2)
+    r2 = rmt.mei_montanari_risk(psi1, 2.0, 0.01 * c2.mu_star**2,
+                                activation=lambda u: np.tanh(a * u))
+    assert np.isclose(c2.zeta, relu.zeta)
+    np.testing.assert_allclose(r1.excess_risk, r2.excess_risk, rtol=1e-8,
+                               err_msg="the risk depends on σ only through ζ at equal λ̄")
+
+
+@pytest.mark.slow
+def test_mei_montanari_matches_simulation_at_moderate_d():
+    d = 150
+    for N, lam in [(300, 1e-3), (75, 1e-2), (600, 0.1)]:
+        sim = rmt.mei_montanari_simulate(d, N, 2 * d, lam, F1sq=1.0, tau2=0.2, rng=2,
+                                         n_draws=6, n_test=1000)
+        th = rmt.mei_montanari_risk(N / d, 2.0, lam, F1sq=1.0, tau2=0.2)
+        se = sim.std() / np.sqrt(sim.size)
+        assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, \
+            f"N={N}: sim {sim.mean():.3f} vs theory {float(th.excess_risk):.3f}"
+
+
+@settings(max_examples=15, deadline=None)
+@given(psi1=st.floats(0.2, 8), psi2=st.floats(0.2, 8), loglam=st.floats(-4, 1))
+def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, loglam):
+    r = rmt.mei_montanari_risk(psi1, psi2, 10**loglam)
+    assert r.bias >= -1e-10 and r.variance >= -1e-10 and r.chi < 0
+    assert np.isclose(r.excess_risk, r.bias) and np.isclose(r.test_mse, r.excess_risk)
+
+
+def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
+    # Anderson mixing alone stalls here (ψ₁ ≈ ψ₂, λ̄ = 3e-4); continuation + Newton must solve it
+    zeta = rmt.mei_montanari_constants("relu").zeta
+    p1, p2, lb = 2.0849, 2.0, 3e-4
+    r = rmt.mei_montanari_risk(p1, p2, lb * rmt.mei_montanari_constants("relu").mu_star**2)
+    v = rmt.mei_montanari_fixed_point(1j * np.sqrt(p1 * p2 * lb), p1, p2, zeta,
+                                      nu0=np.array([0.1j, 0.1j]))
+    n1, n2 = v
+    den = 1 - zeta**2 * n1 * n2
+    assert np.isclose(n1, p1 / (-1j * np.sqrt(p1 * p2 * lb) - n2 - zeta**2 * n2 / den), rtol=1e-9)
+    assert np.isclose((n1 * n2).real, r.chi, rtol=1e-6), "same branch from cold start and ladder"
+
+
+def test_mei_montanari_excess_risk_composition():
+    r = rmt.mei_montanari_risk(3.0, 2.0, 0.1, F1sq=2.0, Fstar_sq=0.5, tau2=0.3)
+    assert np.isclose(r.excess_risk, 2 * r.bias + 0.8 * r.variance + 0.5)
+    assert np.isclose(r.test_mse, r.excess_risk + 0.3)
+
+
+def test_bad_inputs_raise_clear_errors():
+    with pytest.raises(ValueError, match=r"psi1 must lie in \(0, inf\)"):
+        rmt.mei_montanari_risk(0.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match=r"psi2 must lie"):
+        rmt.mei_montanari_risk(1.0, -1.0, 0.1)
+    with pytest.raises(ValueError, match=r"lam must lie in \[0, inf\)"):
+        rmt.mei_montanari_risk(1.0, 1.0, -0.1)
+    with pytest.raises(ValueError, match="unknown activation 'relux'; known"):
+        rmt.mei_montanari_risk(1.0, 1.0, 0.1, activation="relux")
+    with pytest.raises(ValueError, match="non-finite"):
+        rmt.mei_montanari_risk(1.0, 1.0, 0.1, activation=lambda t: np.where(t > 2, np.nan, t))
+    with pytest.raises(ValueError, match="affine"):
+        rmt.mei_montanari_constants("linear")
+    X = np.eye(3)
+    with pytest.raises(ValueError, match="n_features"):
+        rmt.rf_ridge_errors(X, [1, 2, 3], X, [1, 2, 3], 0, 0.1)
+    with pytest.raises(TypeError, match="rng"):
+        rmt.rf_ridge_simulate(X, [1, 2, 3], X, [1, 2, 3], 2, 0.1, rng=None)

@@ -1,0 +1,180 @@
+"""Tests of rmtlib.ridge: closed forms, the κ equation, and seeded simulations."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rmtlib as rmt
+from rmtlib.ridge import _solve_kappa
+
+
+@pytest.mark.parametrize("gamma", [0.2, 0.5, 0.8])
+def test_ridgeless_underparameterised_closed_form(gamma):
+    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, sigma2=0.7)
+    assert r.bias == 0.0
+    assert r.variance == pytest.approx(0.7 * gamma / (1 - gamma), rel=1e-14)
+    assert r.train_error == pytest.approx(0.7 * (1 - gamma), rel=1e-14)
+
+
+@pytest.mark.parametrize("gamma", [1.5, 2.0, 5.0])
+def test_ridgeless_overparameterised_closed_form(gamma):
+    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, sigma2=0.7)
+    assert r.bias == pytest.approx(2.0 * (1 - 1 / gamma), rel=1e-14)
+    assert r.variance == pytest.approx(0.7 / (gamma - 1), rel=1e-14)
+    assert r.train_error == 0.0
+
+
+@pytest.mark.parametrize("gamma", [0.3, 0.9, 1.1, 3.0])
+def test_ridge_tends_to_ridgeless_as_lambda_vanishes(gamma):
+    small = rmt.ridge_risk(gamma, 1e-9, r2=1.0, sigma2=0.5)
+    limit = rmt.ridge_risk(gamma, 0.0, r2=1.0, sigma2=0.5)
+    for f in ("bias", "variance", "train_error"):
+        assert getattr(small, f) == pytest.approx(getattr(limit, f), rel=1e-5, abs=1e-9), (
+            f"{f}: λ=1e-9 must be within 1e-5 (relative) of the ridgeless limit (linear in λ, "
+            "slope ~ 1/|1-γ|³)")
+
+
+def test_interpolation_peak_is_infinite_only_without_ridge():
+    assert rmt.ridge_risk(1.0, 0.0).excess_risk == np.inf
+    assert np.isfinite(rmt.ridge_risk(1.0, 1e-3).excess_risk)
+
+
+def test_vectorised_over_gamma_and_lambda():
+    g = np.array([0.5, 2.0])[:, None]
+    lam = np.array([0.0, 0.1, 1.0])[None, :]
+    r = rmt.ridge_risk(g, lam)
+    assert r.excess_risk.shape == (2, 3)
+    assert r.excess_risk[1, 0] == pytest.approx(rmt.ridge_risk(2.0, 0.0).excess_risk)
+    assert isinstance(rmt.ridge_risk(0.5, 0.1).bias, float)
+
+
+@pytest.mark.parametrize("gamma,r2,sigma2", [(0.5, 1.0, 1.0), (1.0, 2.0, 0.5), (3.0, 1.0, 0.2)])
+def test_optimal_ridge_risk_equals_sigma2_gamma_m(gamma, r2, sigma2):
+    opt = rmt.ridge_optimal(gamma, r2, sigma2)
+    assert opt.lam == pytest.approx(sigma2 * gamma / r2)
+    m = rmt.mp_stieltjes(-opt.lam, gamma).real
+    assert opt.excess_risk == pytest.approx(sigma2 * gamma * m, rel=1e-12)
+    assert rmt.ridge_risk(gamma, opt.lam, r2, sigma2).excess_risk == pytest.approx(
+        opt.excess_risk, rel=1e-12), "R(λ*) from ridge_risk must equal σ²γ m(-λ*)"
+    grid = rmt.ridge_risk(gamma, opt.lam * np.logspace(-2, 2, 41), r2, sigma2).excess_risk
+    assert np.all(grid >= opt.excess_risk - 1e-12), "λ* must minimise the risk over a λ grid"
+
+
+def test_optimal_ridge_removes_double_descent():
+    g = np.linspace(0.05, 5, 200)
+    risk = rmt.ridge_optimal(g, 1.0, 0.5).excess_risk
+    assert np.all(np.diff(risk) > 0), "the optimally tuned risk must increase monotonically in γ"
+
+
+@pytest.mark.parametrize("gamma,lam", [(0.25, 0.5), (0.5, 1.0), (1.0, 0.01), (2.0, 0.1),
+                                       (4.0, 2.0), (3.0, 0.0), (0.5, 0.0)])
+def test_anisotropic_reduces_to_isotropic_with_identity_covariance(gamma, lam):
+    n = 400
+    p = int(gamma * n)
+    a = rmt.anisotropic_ridge_risk(n, np.ones(p), np.full(p, 1.3 / p), lam, sigma2=0.6)
+    r = rmt.ridge_risk(gamma, lam, r2=1.3, sigma2=0.6)
+    for f in ("bias", "variance", "excess_risk", "train_error"):
+        assert getattr(a, f) == pytest.approx(getattr(r, f), rel=1e-10, abs=1e-12), (
+            f"{f}: the κ formulas with Σ = I must equal the m(-λ) formulas to 1e-10")
+    if lam > 0:
+        m = rmt.mp_stieltjes(-lam, gamma).real
+        assert lam * m == pytest.approx(a.kappa / (1 + a.kappa), rel=1e-12), "λ m(-λ) = κ/(1+κ)"
+
+
+def test_kappa_solves_its_equation():
+    t = np.arange(1, 3001) ** -1.3
+    n = np.array([50.0, 200.0, 1000.0])
+    for lam in (0.0, 1e-5, 0.1):
+        k = rmt.renormalised_ridge(n, t, lam)
+        lhs = k - lam
+        rhs = k / n * np.sum(t[:, None] / (t[:, None] + k), axis=0)
+        np.testing.assert_allclose(lhs, rhs, rtol=1e-12, atol=1e-15,
+                                   err_msg="κ - λ = κ/n Σ t/(t+κ) must hold to 1e-12")
+
+
+def test_kappa_is_zero_when_ridgeless_and_underparameterised():
+    assert rmt.renormalised_ridge(100, np.ones(50), 0.0) == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(gamma=st.floats(0.05, 6.0), lam=st.just(0.0) | st.floats(1e-8, 10.0), r2=st.floats(0.0, 5.0),
+       sigma2=st.floats(0.0, 5.0))
+def test_risks_are_nonnegative_and_add_up(gamma, lam, r2, sigma2):
+    r = rmt.ridge_risk(gamma, lam, r2, sigma2)
+    assert r.bias >= -1e-12 and r.variance >= -1e-12 and r.train_error >= -1e-12
+    if np.isfinite(r.excess_risk):
+        assert r.excess_risk == pytest.approx(r.bias + r.variance)
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.floats(1.1, 3.0), b=st.floats(0.0, 3.0), lam=st.floats(1e-6, 1.0))
+def test_bias_decreases_with_sample_size(a, b, lam):
+    t = np.arange(1, 801) ** -a
+    e = np.arange(1, 801) ** -b
+    bias = rmt.anisotropic_ridge_risk(np.array([20.0, 40, 80, 160]), t, e, lam).bias
+    assert np.all(np.diff(bias) <= 1e-12), "more samples never increase the bias"
+
+
+def test_variance_increases_with_gamma_below_one_at_fixed_lambda():
+    v = rmt.ridge_risk(np.linspace(0.1, 0.9, 20), 0.01, sigma2=1.0).variance
+    assert np.all(np.diff(v) > 0)
+
+
+def test_simulation_matches_isotropic_theory():
+    lam = np.array([0.0, 0.1, 1.0])
+    for p, n in [(150, 300), (600, 300)]:
+        sim = rmt.simulate_ridge(n, np.ones(p), np.full(p, 1.0 / p), lam, sigma2=0.5, reps=10,
+                                 rng=1)
+        th = rmt.ridge_risk(p / n, lam, 1.0, 0.5)
+        for f in ("bias", "variance", "train_error"):
+            np.testing.assert_allclose(getattr(sim, f).mean(0), getattr(th, f), atol=0.03,
+                                       err_msg=f"{f}: n=300, 10 reps, O(1/sqrt(n·reps)) ≈ 0.01")
+
+
+def test_simulation_matches_kappa_theory_for_power_law_covariance():
+    p, n = 800, 200
+    t = np.arange(1, p + 1) ** -1.5
+    e = np.arange(1, p + 1) ** -0.5
+    lam = np.array([0.0, 1e-3, 1e-1])
+    sim = rmt.simulate_ridge(n, t, e, lam, sigma2=0.1, reps=20, rng=3)
+    th = rmt.anisotropic_ridge_risk(n, t, e, lam, sigma2=0.1)
+    rel = np.abs(sim.excess_risk.mean(0) / th.excess_risk - 1)
+    assert np.all(rel < 0.06), f"κ theory vs simulation (n=200, 20 reps): relative gaps {rel}"
+    rel_tr = np.abs(sim.train_error.mean(0)[1:] / th.train_error[1:] - 1)
+    assert np.all(rel_tr < 0.06), f"train error (GCV identity) relative gaps {rel_tr}"
+
+
+def test_simulator_conditional_expectations_match_brute_force_ridge():
+    rng = np.random.default_rng(7)
+    p, n, lam, s2 = 30, 20, 0.3, 0.8
+    t = np.linspace(0.5, 2.0, p)
+    beta = np.sqrt(np.full(p, 1.0 / p))
+    sim = rmt.simulate_ridge(n, t, beta**2, lam, s2, reps=1, rng=np.random.default_rng(5))
+    X = np.sqrt(t)[:, None] * np.random.default_rng(5).standard_normal((1, p, n))[0]
+    A = X @ X.T / n + lam * np.eye(p)
+    eps = np.sqrt(s2) * rng.standard_normal((20000, n))
+    B = np.linalg.solve(A, X @ (X.T @ beta + eps).T / n).T
+    risk = np.mean(np.sum(t * (B - beta) ** 2, axis=1))
+    train = np.mean(np.sum((X.T @ beta + eps - B @ X) ** 2, axis=1) / n)
+    assert sim.excess_risk[0] == pytest.approx(risk, rel=0.02), "20000 noise draws: ~1% MC error"
+    assert sim.train_error[0] == pytest.approx(train, rel=0.02)
+
+
+def test_invalid_inputs_raise_clear_errors():
+    with pytest.raises(ValueError, match="lam must lie"):
+        rmt.ridge_risk(0.5, -0.1)
+    with pytest.raises(ValueError, match="gamma must lie"):
+        rmt.ridge_risk(0.0, 0.1)
+    with pytest.raises(ValueError, match="same length"):
+        rmt.anisotropic_ridge_risk(10, np.ones(5), np.ones(4), 0.1)
+    with pytest.raises(ValueError, match="lam must lie"):
+        rmt.anisotropic_ridge_risk(10, np.ones(5), np.ones(5), -1.0)
+    with pytest.raises(TypeError, match="rng"):
+        rmt.simulate_ridge(10, np.ones(5), np.ones(5), 0.1, rng=None)
+    with pytest.raises(ValueError, match="positive eigenvalue"):
+        rmt.renormalised_ridge(10, np.zeros(5), 0.1)
+
+
+def test_kappa_solver_vectorised_shapes():
+    k = _solve_kappa(np.ones(10), np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0]))
+    assert k.shape == (2, 3)
