@@ -377,3 +377,12 @@ def test_student_edition_of_the_book_has_no_solution_text(student_edition):
     shown = _directive_phrases("exercise")
     missing = [p for p in shown if p not in text]
     assert not missing, f"control: exercise text should be in the pages: {missing[:3]}"
+
+
+def test_command_line_lists_every_assignment(capsys):
+    assert course.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ASSIGNMENTS:
+        assert f"{name}: " in out
+    assert course.main(["grade", "no_such_assignment", "."]) == 1, "a clear error, exit code 1"
+    assert "unknown assignment" in capsys.readouterr().err
