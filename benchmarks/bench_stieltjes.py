@@ -9,10 +9,15 @@ Run: ``.venv/bin/python benchmarks/bench_stieltjes.py``
 """
 import time
 
+import sys
+from pathlib import Path
+
 import numpy as np
-import numpy.polynomial.polynomial as P
 
 import rmtlib as rmt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_stieltjes import _mtilde_by_polynomial_roots  # noqa: E402
 
 
 def best_of(fn, repeat=7):
@@ -25,22 +30,9 @@ def best_of(fn, repeat=7):
 
 
 def density_by_roots(x, c, t, w):
-    prod = np.array([1.0])
-    for tk in t:
-        prod = P.polymul(prod, [1.0, tk])
-    cross = np.zeros(1)
-    for k, tk in enumerate(t):
-        pk = np.array([1.0])
-        for j, tj in enumerate(t):
-            if j != k:
-                pk = P.polymul(pk, [1.0, tj])
-        cross = P.polyadd(cross, w[k] * tk * pk)
-    out = np.empty_like(x)
-    for i, xi in enumerate(x):
-        roots = P.polyroots(P.polyadd(P.polyadd(xi * P.polymulx(prod), prod), -c * P.polymulx(cross)))
-        mt = roots[np.argmax(roots.imag)]
-        out[i] = max(((mt / c + (1 - c) / (c * xi)).imag) / np.pi, 0.0)
-    return out
+    # The tests' independent method (a root of Silverstein's equation as a polynomial), per point.
+    mt = np.array([_mtilde_by_polynomial_roots(xi, c, t, w) for xi in x])
+    return np.maximum((mt / c + (1 - c) / (c * x)).imag / np.pi, 0.0)
 
 
 def main():

@@ -206,6 +206,11 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     :math:`\\frac{d}{d\\tau}a_0=a_2/2`, and matches Theorem 1 of Liao & Couillet (2018) in the
     form :math:`d_1\\Omega^\\top\\Omega+VAV^\\top+d_0I`. On the unit sphere it reduces to
     :math:`a_0^2\\mathbf 1\\mathbf 1^\\top+a_1^2X^\\top X+(\\nu-a_0^2-a_1^2)I_n+\\frac{a_2^2}{2p}\\mathbf 1\\mathbf 1^\\top`.
+    The identity coefficient :math:`d_0` goes with the off-diagonal second-order term used
+    here; with the full matrix :math:`\\frac{a_2^2}2(X^\\top X)^{\\odot 2}` it would be
+    :math:`d_0-\\frac{a_2^2}2\\tau^2`. The public code of Gu et al. (NeurIPS 2022,
+    ``tilde_CK.py``) subtracts that term but keeps only the off-diagonal part, so its diagonal is
+    short by :math:`\\frac{a_2^2}2\\tau^2` (chapter 7 checks it on the smallest eigenvalue).
     (The public ``RMT4RFM.py`` computes the :math:`d_2(tt^\\top+2S)` block as ``A11`` but does
     not put it into ``A``; it only matters when the class traces differ.)
 

@@ -21,10 +21,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from .deep import (_nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges,
-                   spectral_integral)
+from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
 from .activations import get_activation
 from .fixedpoint import ConvergenceError
+from .spectral import spectral_integral
 
 __all__ = [
     "lazy_training_loss",

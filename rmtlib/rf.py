@@ -130,7 +130,7 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
     0.561553
     """
     z = V.finite_complex("z", z)
-    if np.any(z.imag <= 0) and not np.all((z.imag >= 0) & (z.real < 0)):
+    if not np.all((z.imag > 0) | ((z.imag == 0) & (z.real < 0))):
         raise ValueError("z must lie in the upper half-plane (Im z > 0) or on the negative axis")
     ratio = float(V.positive("n_over_N", n_over_N))
     t, w = V.spectrum(kernel_eigs, kernel_weights, eigs_name="kernel_eigs",
@@ -275,8 +275,7 @@ def rf_ridge_errors(X, y, X_test, y_test, n_features, lam, activation="relu"):
     phi = np.maximum(phi, 0.0)
     q = U.T @ y
     B = rf_kernel(Xt, X, activation=act) @ U  # (n̂, n)
-    Ktt = np.einsum("ii->i", rf_kernel(Xt, activation=act)) if nt <= 4000 else None
-    tr_tt = float(Ktt.sum()) / nt
+    tr_tt = float(np.trace(rf_kernel(Xt, activation=act))) / nt
     B2 = np.sum(B * B, axis=0) / nt
     r = (Nb / n)[:, None]
 

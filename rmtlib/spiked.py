@@ -102,7 +102,8 @@ def spike_alignment(ell, ratio):
     Notes
     -----
     :math:`\\hat u` is the unit eigenvector of the isolated eigenvalue of :math:`XX^\\top/n`.
-    Below the threshold the alignment vanishes only like :math:`O(p^{-1/2})`.
+    Below the threshold the finite-``p`` alignment vanishes like :math:`O(1/p)` in mean (away from
+    the threshold; the transition is smoothed over a window of width :math:`O(p^{-1/3})`).
 
     References
     ----------

@@ -124,11 +124,16 @@ def _newton_map(z, c, t, w):
     return step
 
 
-def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS):
+def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS, dist=None):
     """m̃(z) for complex z with Im z >= 0 (flattened); returns (m̃, iterations, residual).
 
-    ``steps`` are the continuation levels of Im z relative to the support scale.
+    ``steps`` are the continuation levels of Im z relative to the support scale; ``dist`` is the
+    distance of Re z to the singularities of m̃ (support and 0). A point leaves the continuation
+    once the next level is below half that distance: m̃ is analytic in the disc of radius
+    ``dist``, so Newton's method can jump from there straight to the target.
     """
+    if dist is None:
+        dist = np.zeros(z.shape)
     scale = t.max() * (1 + np.sqrt(c)) ** 2
     eta0 = scale
     z0 = z.real + 1j * np.maximum(z.imag, eta0)
@@ -138,21 +143,25 @@ def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS):
     )
     mt, its = r.x, r.iterations
     # Continuation towards the real axis: each Newton stage starts from the previous solution.
-    # A point whose target Im z is >= the previous stage's η is already solved.
-    etas = [eta0 * s for s in steps[1:]] + [0.0]
-    eta_prev = eta0
-    for eta in etas:
-        todo = z.imag < eta_prev
-        eta_prev = eta
+    # ``level`` is the Im z at which each point is currently solved.
+    level = np.maximum(z.imag, eta0)
+    for eta in [eta0 * s for s in steps[1:]] + [0.0]:
+        target = np.maximum(z.imag, eta)
+        todo = target < level
+        if eta > 0:
+            todo &= dist < 2 * level
+        else:
+            target = z.imag
         if not todo.any():
             continue
-        zs = z.real[todo] + 1j * np.maximum(z.imag[todo], eta)
+        zs = z.real[todo] + 1j * target[todo]
         r = solve_fixed_point(
             _newton_map(zs, c, t, w), mt[todo], tol=tol, max_iter=max_iter, memory=0,
             raise_on_failure=False, name="Silverstein equation (Newton)",
         )
         mt = mt.copy()
         mt[todo] = r.x
+        level = np.where(todo, target, level)
         its += r.iterations
     res = _equation_residual(mt, z, c, t, w)
     if not np.all(res <= _EQ_TOL):
@@ -344,8 +353,10 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
     :math:`m(z) = -\\frac1z\\sum_k \\frac{w_k}{1 + t_k\\tilde m(z)} = \\frac{\\tilde m}{c} + \\frac{1-c}{cz}`.
     The whole grid is solved at once: first by Anderson-accelerated iteration at
     ``Im z`` of the order of the support's scale (a contraction there), then by Newton steps
-    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (ten warm-started stages),
-    which reaches the real axis, where the Picard iteration stalls. ``m(z̄) = conj m(z)``.
+    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (up to ten warm-started
+    stages; a point leaves it as soon as the level is below half its distance to the support,
+    where Newton can jump straight to the target), which reaches the real axis, where the Picard
+    iteration stalls. ``m(z̄) = conj m(z)``.
 
     References
     ----------
@@ -359,11 +370,16 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
     """
     c, t, w = _spectrum(ratio, pop_eigs, pop_weights)
     z = V.finite_complex("z", z)
-    _check_off_support(z, c, t, w, silverstein_support(c, t, w))
+    intervals = silverstein_support(c, t, w)
+    _check_off_support(z, c, t, w, intervals)
     zf = z.ravel()
     lower = zf.imag < 0
     zu = np.where(lower, zf.conj(), zf)
-    mt, its, res = _solve_mtilde(zu, c, t, w, tol, max_iter)
+    x = zu.real[:, None]
+    to_support = np.where((x >= intervals[:, 0]) & (x <= intervals[:, 1]), 0.0,
+                          np.minimum(np.abs(x - intervals[:, 0]), np.abs(x - intervals[:, 1])))
+    dist = np.minimum(to_support.min(axis=1), np.abs(zu.real))
+    mt, its, res = _solve_mtilde(zu, c, t, w, tol, max_iter, dist=dist)
     mt = np.where(lower, mt.conj(), mt)
     # Off the support on the real axis the transforms are real: drop rounding-level Im parts.
     mt = np.where(zf.imag == 0, mt.real + 0j, mt)

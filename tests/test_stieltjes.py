@@ -254,3 +254,16 @@ def test_real_z_inside_the_support_is_rejected():
         rmt.qbar_quadratic_form(-1.0, 0.5, np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="positive semi-definite"):
         rmt.qbar_trace(-1.0, 0.5, -np.eye(3))
+
+
+def test_power_law_population_with_many_atoms_matches_simulation():
+    p, n = 600, 1200
+    t = np.arange(1, p + 1) ** -1.5
+    X = rmt.covariance_data(p, n, t, rng=5)
+    R = rmt.EmpiricalResolvent(X @ X.T / n)
+    z = np.array([-0.1, -0.01, 0.5 + 0.1j])
+    s = rmt.silverstein_solve(z, p / n, t)
+    assert s.residual < 1e-10
+    # normalised traces: O(1/p) error relative to |m| (|m| up to ~40 at z=-0.01)
+    rel = np.abs(R.trace(z) / p - s.m) / np.abs(s.m)
+    assert np.all(rel < 0.02), rel
