@@ -1,0 +1,547 @@
+"""Instructor tools of the course edition: student materials, grading, student/instructor books.
+
+Run through the book's entry point (it sets up .venv first)::
+
+    ./rmtbook course list
+    ./rmtbook course generate [ASSIGNMENT ...]
+    ./rmtbook course grade ASSIGNMENT SUBMISSIONS_DIR [--out scores.csv]
+    ./rmtbook course feedback ASSIGNMENT
+    ./rmtbook course book student|instructor
+
+The grading machinery is nbgrader's (see assignments/README.md for why nbgrader and not
+otter-grader): ``nbgrader generate_assignment`` strips the solutions and the hidden tests,
+``nbgrader autograde`` restores the locked test cells (hidden tests included) from the gradebook,
+runs the notebook with a per-cell timeout and records one grade per test cell. This script only
+lays out nbgrader's course folder, runs it once per submission (so that one broken submission
+cannot stop the others, with a wall-clock limit per submission as a backstop), and reads the
+gradebook into a per-question score table.
+
+Everything runs offline. Every output goes under ``course_build/`` (git-ignored) unless
+``--build-dir`` says otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "assignments" / "source"
+BUILD = ROOT / "course_build"
+EDITION_OVERRIDES = ROOT / "assignments" / "student_edition.yml"
+BIN = Path(sys.executable).parent  # nbgrader, alembic and jupyter-book live beside python
+
+CONFIG_TEMPLATE = """\
+# Written by tools/course.py; edit the options there, not here.
+c = get_config()
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = "rmt-deep-learning"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+# A cell that runs longer is interrupted (CellTimeoutError) and grading goes on.
+c.Execute.timeout = {cell_timeout}
+c.Execute.interrupt_on_timeout = True
+# Always the book's kernel, whatever kernelspec the student's Jupyter wrote into the notebook.
+c.Execute.kernel_name = "python3"
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+"""
+
+
+class CourseError(RuntimeError):
+    """A problem the instructor can fix (missing assignment, bad folder...)."""
+
+
+# --------------------------------------------------------------------------- course folder
+
+def assignments(source=SOURCE):
+    """Names of the assignments: folders ``source/NAME/`` holding ``NAME.ipynb``."""
+    return sorted(p.name for p in Path(source).iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def _env():
+    env = dict(os.environ)
+    # nbgrader calls the `alembic` executable and starts the `python3` kernel found on PATH.
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def prepare(build=BUILD, source=SOURCE, cell_timeout=60):
+    """Create the nbgrader course folder under ``build`` with a fresh copy of the sources."""
+    build = Path(build).resolve()
+    build.mkdir(parents=True, exist_ok=True)
+    (build / "nbgrader_config.py").write_text(
+        CONFIG_TEMPLATE.format(root=str(build), cell_timeout=int(cell_timeout))
+    )
+    dst = build / "source"
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(source, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return build
+
+
+def _kill_tree(proc):
+    import psutil  # a dependency of ipykernel
+
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    for child in family:  # the kernel runs in its own session: kill it explicitly
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
+    """Student versions (``release/NAME/NAME.ipynb``) and the gradebook with the hidden tests."""
+    names = list(names or assignments(source))
+    unknown = set(names) - set(assignments(source))
+    if unknown:
+        raise CourseError(f"unknown assignment(s) {sorted(unknown)}; known: {assignments(source)}")
+    build = prepare(build, source)
+    res = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build), "_generate",
+         *names], cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+    if res.returncode != 0:
+        raise CourseError(f"nbgrader generate_assignment failed:\n{res.stdout[-3000:]}")
+    if not quiet:
+        for name in names:
+            print(f"{name}: student version  {build / 'release' / name / (name + '.ipynb')}")
+    if not quiet:
+        print(f"autograder material (sources with hidden tests + gradebook): {build}/source, "
+              f"{build}/gradebook.db")
+    return build
+
+
+# --------------------------------------------------------------------------- grading
+
+def questions(name, source=SOURCE):
+    """``[(grade_id, points), ...]`` of the autograded test cells, in notebook order."""
+    nb = json.loads((Path(source) / name / f"{name}.ipynb").read_text())
+    out = []
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            out.append((meta["grade_id"], float(meta["points"])))
+    return out
+
+
+def _student_id(path):
+    sid = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem if path.is_file() else path.name).strip("_")
+    return sid or "student"
+
+
+def collect(folder):
+    """Submissions in ``folder``: each file ``ID.ext``, or each sub-folder ``ID/`` with one file.
+
+    Returns ``[(student_id, path or None, message)]``; the message says why nothing is gradable.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CourseError(f"no such folder of submissions: {folder}")
+    found, seen = [], set()
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        sid = base = _student_id(entry)
+        k = 1
+        while sid in seen:  # e.g. alice.ipynb and alice/: grade both, under distinct ids
+            k += 1
+            sid = f"{base}_{k}"
+        seen.add(sid)
+        if entry.is_dir():
+            files = [f for f in sorted(entry.rglob("*")) if f.is_file() and ".ipynb_checkpoints"
+                     not in f.parts]
+            nbs = [f for f in files if f.suffix == ".ipynb"]
+            if len(nbs) == 1:
+                found.append((sid, nbs[0], ""))
+            elif not nbs:
+                found.append((sid, None, "no .ipynb notebook in the folder"))
+            else:
+                found.append((sid, None, f"{len(nbs)} notebooks in the folder; expected one"))
+        else:
+            found.append((sid, entry, ""))
+    return found
+
+
+def check_notebook(path):
+    """Return "" if ``path`` is a readable notebook, else a message saying what is wrong."""
+    import nbformat
+
+    if path.suffix != ".ipynb":
+        return f"not a notebook: {path.name} (expected a .ipynb file)"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return f"not a notebook: {path.name} is not UTF-8 text"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        return f"invalid JSON in {path.name}: {err.msg} at line {err.lineno} column {err.colno}"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as err:  # nbformat raises several kinds
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return f"not a valid Jupyter notebook: {path.name}: {first[:200]}"
+    return ""
+
+
+def _execution_messages(nb_path, cell_timeout, qids=()):
+    """What went wrong in a graded notebook: errors of answer cells, then the failed tests."""
+    nb = json.loads(Path(nb_path).read_text())
+    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]}
+    unanswered, errors, failed = [], [], []
+    errors += [f"{q}: test cell deleted from the notebook" for q in qids if q not in present]
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        label = meta.get("grade_id", f"cell {i + 1}")
+        err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        if err is None:
+            continue
+        ename, evalue = err.get("ename", "Error"), str(err.get("evalue", "")).strip()[:120]
+        if ename in ("CellTimeoutError", "KeyboardInterrupt"):
+            errors.append(f"{label}: stopped after the {cell_timeout} s time limit per cell")
+        elif meta.get("grade"):
+            failed.append(label + (f" ({evalue})" if ename == "AssertionError" and evalue else
+                                   f" ({ename})"))
+        elif ename == "NotImplementedError":
+            unanswered.append(label)
+        else:
+            errors.append(f"{label}: {ename}" + (f": {evalue}" if evalue else ""))
+    msgs = errors
+    if unanswered:
+        msgs.append("no answer in " + ", ".join(unanswered))
+    if failed:
+        msgs.append("failed " + ", ".join(failed))
+    return "; ".join(msgs)
+
+
+MARK = "@@course "
+
+
+def _emit(**msg):
+    print(MARK + json.dumps(msg), flush=True)
+
+
+def _api(build):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    os.chdir(build)
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(build)).load_config()
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+
+
+def _generate_worker(build, names):
+    """``nbgrader generate_assignment`` for each name, in one process (one import of nbgrader)."""
+    api = _api(Path(build).resolve())
+    for name in names:
+        res = api.generate_assignment(name, force=True)
+        if not res["success"]:
+            print(res.get("log", ""), res.get("error", ""), file=sys.stderr)
+            raise SystemExit(f"generate_assignment {name} failed")
+
+
+def _worker(build, name, sids):
+    """Autograde ``sids`` one after the other with nbgrader's API (one import of nbgrader)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    build = Path(build).resolve()
+    api = _api(build)
+    with Gradebook(f"sqlite:///{build / 'gradebook.db'}") as gb:
+        for sid in sids:
+            _emit(start=sid)
+            try:  # a previous grading of this student must not survive a failed one
+                gb.remove_submission(name, sid)
+            except MissingEntry:
+                pass
+            res = api.autograde(name, sid, force=True, create=True)
+            gb.db.expire_all()
+            try:
+                sub = gb.find_submission_notebook(name, name, sid)
+                grades = {g.name: float(g.score) for g in sub.grades}
+            except MissingEntry:
+                grades = {}
+            _emit(done=sid, success=bool(res["success"]), grades=grades,
+                  log=res.get("log", "")[-4000:], error=res.get("error", "")[-2000:])
+
+
+def _failure_message(log, error):
+    """One line out of nbgrader's traceback for a notebook it could not grade at all."""
+    if "CellTimeoutError" in log:
+        return ("a cell kept running after it was interrupted at the time limit per cell; "
+                "nbgrader could not grade the notebook")
+    found = re.findall(r"^\s*([\w.]+(?:Error|Exception)): (.*)$", log + "\n" + error, re.M)
+    found = [f for f in found if not f[0].endswith("NbGraderException")]
+    if found:
+        return f"nbgrader could not grade the notebook: {found[-1][0]}: {found[-1][1][:150]}"
+    return "nbgrader could not grade the notebook (see the grading log)"
+
+
+def _autograde(build, name, sids, timeout, logfile):
+    """Run the worker over ``sids``, restarting it past a submission that exceeds ``timeout``.
+
+    Returns ``{sid: {"grades": ..., "message": ..., "seconds": ...}}``.
+    """
+    import selectors
+
+    results, pending = {}, list(sids)
+    while pending:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build),
+             "_worker", name, *pending],
+            cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=logfile, start_new_session=True,
+        )
+        fd = proc.stdout.fileno()
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        current, t0, buf, ended = None, time.perf_counter(), b"", False
+        deadline = t0 + timeout + 120  # nbgrader's start-up, once per worker
+        while not ended:
+            if not sel.select(timeout=max(0.0, deadline - time.perf_counter())):
+                _kill_tree(proc)
+                proc.wait()
+                if current is not None:
+                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
+                                        "message": f"grading stopped after the {timeout} s "
+                                                   "limit per submission"}
+                break
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:  # the worker ended
+                proc.wait()
+                if current is not None and current not in results:
+                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
+                                        "message": f"the grader crashed (see {logfile.name})"}
+                ended = True
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                line = raw.decode("utf-8", "replace")
+                logfile.write(line + "\n")
+                if not line.startswith(MARK):
+                    continue
+                msg = json.loads(line[len(MARK):])
+                if "start" in msg:
+                    current, t0 = msg["start"], time.perf_counter()
+                    deadline = t0 + timeout
+                    continue
+                sid = msg["done"]
+                text = "" if msg["success"] else _failure_message(msg["log"], msg["error"])
+                results[sid] = {"grades": msg["grades"], "message": text,
+                                "seconds": round(time.perf_counter() - t0, 1)}
+                current = None
+        proc.stdout.close()
+        logfile.flush()
+        done = [s for s in pending if s in results]
+        if not done:  # the worker died before grading anyone: give up on the first
+            results[pending[0]] = {"grades": {}, "seconds": 0.0,
+                                   "message": f"the grader failed to start (see {logfile.name})"}
+        pending = [s for s in pending if s not in results]
+    return results
+
+
+def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, timeout=300,
+          quiet=False):
+    """Grade every submission in ``folder`` for assignment ``name``; write and return the rows.
+
+    A submission that is not a readable notebook, raises, or runs too long gets zero for the
+    questions it could not pass and a message; the other submissions are graded regardless.
+    """
+    if name not in assignments(source):
+        raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
+    build = Path(build).resolve()
+    if not (build / "gradebook.db").exists() or not (build / "release" / name).is_dir():
+        generate([name], build, source, quiet=True)
+    prepare(build, source, cell_timeout)
+    qs = questions(name, source)
+    subs = collect(folder)
+    checked = {}
+    for sid, path, msg in subs:
+        for sub in ("submitted", "autograded"):
+            shutil.rmtree(build / sub / sid / name, ignore_errors=True)
+        if path is not None and not msg:
+            msg = check_notebook(path)
+        if not msg:
+            dest = build / "submitted" / sid / name
+            dest.mkdir(parents=True)
+            shutil.copy(path, dest / f"{name}.ipynb")
+        checked[sid] = msg
+    to_grade = [sid for sid, _, _ in subs if not checked[sid]]
+    with open(build / f"grading_{name}.log", "a") as logfile:
+        results = _autograde(build, name, to_grade, timeout, logfile) if to_grade else {}
+    rows = []
+    for sid, path, _ in subs:
+        res = results.get(sid, {"grades": {}, "seconds": 0.0, "message": checked[sid]})
+        msg = res["message"]
+        graded = build / "autograded" / sid / name / f"{name}.ipynb"
+        if sid in results and not msg and graded.exists():
+            msg = _execution_messages(graded, cell_timeout, [q for q, _ in qs])
+        row = {"student": sid, "file": path.name if path else ""}
+        for qid, _ in qs:
+            row[qid] = res["grades"].get(qid, 0.0)
+        row["total"] = sum(row[qid] for qid, _ in qs)
+        row["max_score"] = sum(p for _, p in qs)
+        row["seconds"] = res["seconds"]
+        row["message"] = msg
+        rows.append(row)
+        if not quiet:
+            print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
+                  + (f"  {msg}" if msg else ""))
+    out = Path(out) if out else build / f"scores_{name}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["student", "file", *[q for q, _ in qs], "total",
+                                           "max_score", "seconds", "message"])
+        w.writeheader()
+        w.writerows(rows)
+    if not quiet:
+        print(f"score table: {out}")
+    return rows
+
+
+def feedback(name, build=BUILD, quiet=False):
+    """nbgrader's HTML feedback (tests and their output) for every graded submission of ``name``."""
+    build = Path(build).resolve()
+    if not (build / "autograded").is_dir():
+        raise CourseError(f"nothing graded yet in {build}; run `grade` first")
+    res = subprocess.run([str(BIN / "nbgrader"), "generate_feedback", name, "--force"], cwd=build,
+                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if res.returncode != 0:
+        raise CourseError(f"nbgrader generate_feedback failed:\n{res.stdout[-2000:]}")
+    if not quiet:
+        print(f"feedback: {build}/feedback/STUDENT/{name}/{name}.html")
+
+
+# --------------------------------------------------------------------------- book editions
+
+def _merge(base, over):
+    out = dict(base)
+    for key, val in over.items():
+        out[key] = _merge(base[key], val) if isinstance(val, dict) and isinstance(
+            base.get(key), dict) else val
+    return out
+
+
+def edition_config(edition, book=ROOT, build=BUILD):
+    """Write the Jupyter Book config of an edition: the book's _config.yml + the overrides."""
+    import yaml
+
+    base = yaml.safe_load((Path(book) / "_config.yml").read_text())
+    over = yaml.safe_load(EDITION_OVERRIDES.read_text())
+    cfg = _merge(base, over["common"])
+    cfg = _merge(cfg, over[edition])
+    # Jupyter Book resolves local extension folders against the config file's folder.
+    local = cfg.get("sphinx", {}).get("local_extensions") or {}
+    for ext, folder in local.items():
+        local[ext] = str((Path(book).resolve() / folder).resolve())
+    path = Path(build).resolve() / f"{edition}_config.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
+    """Build the student or instructor edition from the committed outputs (no execution)."""
+    if edition not in ("student", "instructor"):
+        raise CourseError("edition must be 'student' or 'instructor'")
+    book, build = Path(book).resolve(), Path(build).resolve()
+    out = Path(out).resolve() if out else build / f"{edition}_book"
+    cfg = edition_config(edition, book, build)
+    shutil.rmtree(out / "_build" / "html", ignore_errors=True)
+    t0 = time.perf_counter()
+    cmd = [str(BIN / "jupyter-book"), "build", str(book), "--config", str(cfg),
+           "--path-output", str(out), "--keep-going"]
+    res = subprocess.run(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    (out / "build.log").parent.mkdir(parents=True, exist_ok=True)
+    (out / "build.log").write_text(res.stdout)
+    if res.returncode != 0:
+        warn = [ln for ln in res.stdout.splitlines() if "WARNING" in ln or "ERROR" in ln]
+        raise CourseError(f"the {edition} edition failed to build (log: {out / 'build.log'}):\n"
+                          + "\n".join(warn[-20:]))
+    html = out / "_build" / "html"
+    # Warnings do not stop an edition (the book's own build, `./rmtbook build`, is the strict
+    # one); they are reported so that the instructor sees them.
+    warnings = [ln for ln in res.stdout.splitlines() if "WARNING" in ln]
+    if not quiet:
+        print(f"{edition} edition built in {time.perf_counter() - t0:.0f} s"
+              + (f" with {len(warnings)} warning(s), see {out / 'build.log'}" if warnings else "")
+              + f": file://{html / 'index.html'}")
+    return html
+
+
+# --------------------------------------------------------------------------- command line
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
+    p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,book}")
+    sub.add_parser("list", help="list the assignments and their questions")
+    g = sub.add_parser("generate", help="student versions + autograder material")
+    g.add_argument("names", nargs="*", help="assignments (default: all)")
+    r = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    r.add_argument("name", help="assignment, e.g. a1_spectra")
+    r.add_argument("submissions", help="folder: one file ID.ipynb (or one folder ID/) per student")
+    r.add_argument("--out", help="CSV path (default course_build/scores_NAME.csv)")
+    r.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    r.add_argument("--timeout", type=int, default=300,
+                   help="seconds per submission, a backstop (default 300)")
+    f = sub.add_parser("feedback", help="HTML feedback per graded student (nbgrader)")
+    f.add_argument("name", help="assignment")
+    b = sub.add_parser("book", help="build the student or instructor edition of the book")
+    b.add_argument("edition", choices=["student", "instructor"])
+    b.add_argument("--out", help="output folder (default course_build/EDITION_book)")
+    w = sub.add_parser("_worker")  # internal: run by `grade` in a child process
+    w.add_argument("name")
+    w.add_argument("sids", nargs="+")
+    w = sub.add_parser("_generate")  # internal: run by `generate` in a child process
+    w.add_argument("names", nargs="+")
+    args = p.parse_args(argv)
+    if args.cmd == "_worker":
+        _worker(args.build_dir, args.name, args.sids)
+        return 0
+    if args.cmd == "_generate":
+        _generate_worker(args.build_dir, args.names)
+        return 0
+    try:
+        if args.cmd == "list":
+            for name in assignments():
+                qs = questions(name)
+                print(f"{name}: {len(qs)} questions, {sum(x for _, x in qs):g} points")
+                for qid, pts in qs:
+                    print(f"    {qid:<28} {pts:g}")
+        elif args.cmd == "generate":
+            generate(args.names, args.build_dir)
+        elif args.cmd == "grade":
+            grade(args.name, args.submissions, args.out, args.build_dir,
+                  cell_timeout=args.cell_timeout, timeout=args.timeout)
+        elif args.cmd == "feedback":
+            feedback(args.name, args.build_dir)
+        elif args.cmd == "book":
+            build_book(args.edition, build=args.build_dir, out=args.out)
+    except CourseError as err:
+        print(f"course: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
