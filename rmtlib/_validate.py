@@ -110,6 +110,12 @@ def rng(seed_or_rng):
     raise TypeError(f"rng must be a numpy.random.Generator or an integer seed; got {seed_or_rng!r}")
 
 
+def scalar_or_array(x):
+    """Return a real result the way it came in: a Python float for 0-d input, else an array."""
+    x = np.asarray(x, dtype=float)
+    return float(x) if x.ndim == 0 else x
+
+
 def _real(name, value):
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a real number or array; got {value!r}")

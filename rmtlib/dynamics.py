@@ -52,11 +52,6 @@ def _mp_nodes(g):
     return x, w
 
 
-def _out(x):
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
-
-
 def gd_stability_limit(gamma, reg=0.0, spike=None):
     """Largest stable step size ``2 / λ_max`` of gradient descent on the square loss.
 
@@ -86,7 +81,7 @@ def gd_stability_limit(gamma, reg=0.0, spike=None):
     top = (1 + np.sqrt(g)) ** 2
     if spike is not None:
         top = np.maximum(top, V.nonnegative("spike", spike))
-    return _out(2 / (top + reg))
+    return V.scalar_or_array(2 / (top + reg))
 
 
 def _dynamics(filt, g, r2, s2, init_var):
@@ -181,7 +176,7 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
         bias = np.where(inf, lim.bias + v0 * mp_atom(g), bias)
         var = np.where(inf, lim.variance, var)
         train = np.where(inf, lim.train_error, train)
-    return RidgeRisk(_out(bias), _out(var), _out(bias + var), _out(train))
+    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
 
 
 def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=True):
@@ -236,7 +231,7 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
     kk, ee = k[..., None].astype(float), eta[..., None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias, var, train = _dynamics(lambda x: (1 - ee * x) ** kk, g, r2, s2, v0)
-    return RidgeRisk(_out(bias), _out(var), _out(bias + var), _out(train))
+    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
 
 
 def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, eta=None,
@@ -337,7 +332,7 @@ def gmm_spike(ratio, mu_norm2):
     """
     c = V.positive("ratio", ratio)
     m2 = V.positive("mu_norm2", mu_norm2)
-    return _out(c + 1 + m2 + c / m2)
+    return V.scalar_or_array(c + 1 + m2 + c / m2)
 
 
 def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
@@ -434,8 +429,8 @@ def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
                                      + spike_w * lam_s * (1 - fs) ** 2 / ss**2)
                     + v0 * np.sum(x * w_nu * fx**2, axis=-1))
     train_var = np.clip(train_second - train_mean**2, 0.0, None)
-    return GMMDynamics(_out(mean), _out(second), _out(_q_ratio(mean, second)),
-                       _out(_q_ratio(train_mean, train_var)))
+    return GMMDynamics(V.scalar_or_array(mean), V.scalar_or_array(second), V.scalar_or_array(_q_ratio(mean, second)),
+                       V.scalar_or_array(_q_ratio(train_mean, train_var)))
 
 
 def _q_ratio(num, var):

@@ -59,11 +59,6 @@ class OptimalRidge(NamedTuple):
     excess_risk: np.ndarray | float
 
 
-def _out(x):
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
-
-
 def _ridge_factors(g, lam):
     """``(λ² m', γ(m - λ m'), λ² m̃')`` at ``z = -λ`` (λ > 0), each without cancellation.
 
@@ -158,7 +153,7 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     bias = np.where(pos, bias_r, bias0)
     var = np.where(pos, var_r, var0)
     train = np.where(pos, train_r, train0)
-    return RidgeRisk(_out(bias), _out(var), _out(bias + var), _out(train))
+    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
 
 
 def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
@@ -199,7 +194,7 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
     s2 = V.positive("sigma2", sigma2)
     lam = s2 * g / r2
     risk = s2 * g * np.real(mp_stieltjes(-lam, g))
-    return OptimalRidge(_out(lam), _out(risk))
+    return OptimalRidge(V.scalar_or_array(lam), V.scalar_or_array(risk))
 
 
 def _check_spectrum(pop_eigs, target_energy=None):
@@ -311,7 +306,7 @@ def renormalised_ridge(n, pop_eigs, lam):
     n = V.positive("n", n)
     t = _check_spectrum(pop_eigs)
     lam = V.nonnegative("lam", lam)
-    return _out(_solve_kappa(t, n, lam))
+    return V.scalar_or_array(_solve_kappa(t, n, lam))
 
 
 def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
@@ -384,8 +379,8 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     risk = bias + var
     with np.errstate(invalid="ignore"):
         train = np.where(at_peak, 0.0, (1 - df1 / n_b) ** 2 * (risk + s2))
-    return AnisotropicRidgeRisk(_out(bias), _out(var), _out(risk), _out(train), _out(kappa),
-                                _out(df1), _out(df2))
+    return AnisotropicRidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(risk), V.scalar_or_array(train), V.scalar_or_array(kappa),
+                                V.scalar_or_array(df1), V.scalar_or_array(df2))
 
 
 def _spectral_factors(X):

@@ -30,11 +30,6 @@ __all__ = [
 ]
 
 
-def _out(x):
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
-
-
 def _exponents(a, b):
     a = float(V.in_range("a", a, 1.0, np.inf, low_open=True, high_open=True))
     b = float(V.finite_real("b", b))
@@ -209,7 +204,7 @@ def model_size_curve(N, a, b, p):
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
     kappa = _solve_kappa(t, N, np.zeros_like(N))
     k = np.asarray(kappa)[..., None]
-    return _out(np.asarray(kappa) * np.sum(t * e / (t + k), axis=-1))
+    return V.scalar_or_array(np.asarray(kappa) * np.sum(t * e / (t + k), axis=-1))
 
 
 class ScalingExponents(NamedTuple):

@@ -32,10 +32,6 @@ __all__ = [
 ]
 
 
-def _out(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
 def bbp_threshold(ratio):
     """BBP threshold :math:`\\sqrt c` on the spike strength ``ell``.
 
@@ -44,7 +40,7 @@ def bbp_threshold(ratio):
     >>> bbp_threshold(0.25)
     0.5
     """
-    return _out(np.sqrt(V.positive("ratio", ratio)))
+    return V.scalar_or_array(np.sqrt(V.positive("ratio", ratio)))
 
 
 def spike_eigenvalue(ell, ratio):
@@ -83,7 +79,7 @@ def spike_eigenvalue(ell, ratio):
     c = V.positive("ratio", ratio)
     above = ell > np.sqrt(c)
     safe = np.where(above, ell, 1.0)
-    return _out(np.where(above, (1 + safe) * (1 + c / safe), (1 + np.sqrt(c)) ** 2))
+    return V.scalar_or_array(np.where(above, (1 + safe) * (1 + c / safe), (1 + np.sqrt(c)) ** 2))
 
 
 def spike_alignment(ell, ratio):
@@ -118,7 +114,7 @@ def spike_alignment(ell, ratio):
     c = V.positive("ratio", ratio)
     above = ell > np.sqrt(c)
     safe = np.where(above, ell, 1.0)
-    return _out(np.where(above, (1 - c / safe**2) / (1 + c / safe), 0.0))
+    return V.scalar_or_array(np.where(above, (1 - c / safe**2) / (1 + c / safe), 0.0))
 
 
 def spike_quadratic_form(z, ell, ratio):
