@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["COLORS", "use_book_style", "plot_spectrum"]
+__all__ = ["COLORS", "use_book_style", "plot_spectrum", "plot_reference_slope"]
 
 #: Okabe–Ito colour-blind-safe palette; ``COLORS["theory"]`` and ``COLORS["sim"]`` are the roles.
 COLORS = {
@@ -131,3 +131,49 @@ def plot_spectrum(
     ax.legend()
     return ax
 
+
+
+def plot_reference_slope(ax, x, slope, through, *, label=None, **style):
+    """Draw the power law ``y = y0 (x / x0) ** slope`` through the point ``through = (x0, y0)``.
+
+    A guide for the eye on log-log axes: a simulated error that decays like ``n^{-1/2}`` runs
+    parallel to ``plot_reference_slope(ax, ns, -0.5, (ns[0], err[0]))``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x : array_like
+        Abscissae at which the line is drawn (positive).
+    slope : float
+        Exponent of the power law.
+    through : (float, float)
+        A point ``(x0, y0)`` (both positive) the line passes through, usually the first
+        simulated point.
+    label : str, optional
+        Legend entry; default ``"slope {slope}"`` with the slope written as a fraction.
+    **style
+        Passed to ``ax.plot``; default a thin grey dashed line.
+
+    Returns
+    -------
+    list of Line2D
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> [line] = plot_reference_slope(ax, [1, 4, 16], -0.5, (1, 2.0))
+    >>> [float(v) for v in line.get_ydata()], line.get_label()
+    ([2.0, 1.0, 0.5], 'slope −1/2')
+    >>> plt.close(fig)
+    """
+    from fractions import Fraction
+
+    xs = V.positive("x", x)
+    slope = float(V.finite_real("slope", slope))
+    x0, y0 = (float(V.positive("through", t)) for t in through)
+    if label is None:
+        frac = Fraction(slope).limit_denominator(12)
+        label = f"slope {str(frac).replace('-', '−')}"
+    style = {"color": "0.45", "lw": 1.0, "ls": "--", **style}
+    return ax.plot(xs, y0 * (xs / x0) ** slope, label=label, **style)
