@@ -43,4 +43,9 @@ from .deep import *  # noqa: F401,F403
 from . import lazy
 from .lazy import *  # noqa: F401,F403
 
+# Free probability and edge fluctuations (sums and products of matrices, Tracy–Widom)
+from . import edge, free
+from .edge import *  # noqa: F401,F403
+from .free import *  # noqa: F401,F403
+
 __version__ = "0.1.0"
