@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ SOURCE = ROOT / "assignments" / "source"
 BUILD = ROOT / "course_build"
 EDITION_OVERRIDES = ROOT / "assignments" / "student_edition.yml"
 BIN = Path(sys.executable).parent  # nbgrader, alembic and jupyter-book live beside python
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/grading
 
 CONFIG_TEMPLATE = """\
 # Written by tools/course.py; edit the options there, not here.
@@ -89,21 +89,6 @@ def prepare(build=BUILD, source=SOURCE, cell_timeout=60):
         shutil.rmtree(dst)
     shutil.copytree(source, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return build
-
-
-def _kill_tree(proc):
-    import psutil  # a dependency of ipykernel
-
-    try:
-        family = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
-    for child in family:  # the kernel runs in its own session: kill it explicitly
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    os.killpg(proc.pid, signal.SIGKILL)
 
 
 def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
@@ -203,43 +188,6 @@ def check_notebook(path):
     return ""
 
 
-def _execution_messages(nb_path, cell_timeout, qids=()):
-    """What went wrong in a graded notebook: errors of answer cells, then the failed tests."""
-    nb = json.loads(Path(nb_path).read_text())
-    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]}
-    unanswered, errors, failed = [], [], []
-    errors += [f"{q}: test cell deleted from the notebook" for q in qids if q not in present]
-    for i, cell in enumerate(nb["cells"]):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        label = meta.get("grade_id", f"cell {i + 1}")
-        err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-        if err is None:
-            continue
-        ename, evalue = err.get("ename", "Error"), str(err.get("evalue", "")).strip()[:120]
-        if ename in ("CellTimeoutError", "KeyboardInterrupt"):
-            errors.append(f"{label}: stopped after the {cell_timeout} s time limit per cell")
-        elif meta.get("grade"):
-            failed.append(label + (f" ({evalue})" if ename == "AssertionError" and evalue else
-                                   f" ({ename})"))
-        elif ename == "NotImplementedError":
-            unanswered.append(label)
-        else:
-            errors.append(f"{label}: {ename}" + (f": {evalue}" if evalue else ""))
-    msgs = errors
-    if unanswered:
-        msgs.append("no answer in " + ", ".join(unanswered))
-    if failed:
-        msgs.append("failed " + ", ".join(failed))
-    return "; ".join(msgs)
-
-
-MARK = "@@course "
-
-
-def _emit(**msg):
-    print(MARK + json.dumps(msg), flush=True)
-
-
 def _api(build):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -260,111 +208,95 @@ def _generate_worker(build, names):
             raise SystemExit(f"generate_assignment {name} failed")
 
 
-def _worker(build, name, sids):
-    """Autograde ``sids`` one after the other with nbgrader's API (one import of nbgrader)."""
+def forbidden(name, source=SOURCE):
+    """``{grade_id: [rmtlib function, ...]}``: what a question's answer may not call."""
+    nb = json.loads((Path(source) / name / f"{name}.ipynb").read_text())
+    out = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        names = meta.get("rmtbook", {}).get("forbid")
+        if names and meta.get("nbgrader", {}).get("grade"):
+            out[meta["nbgrader"]["grade_id"]] = list(names)
+    return out
+
+
+def plan(name, submission, source=SOURCE):
+    """The cells to run for a submission: ``[("student"|"test", label, code)]``.
+
+    The student's own code cells come from the submission, in its order; every test cell is
+    the assignment's own (hidden tests included), matched by its nbgrader id, so that editing
+    or duplicating a test cell in the submission changes nothing.
+    """
+    import nbformat
+
+    src = nbformat.read(Path(source) / name / f"{name}.ipynb", as_version=4)
+    tests, answers = {}, set()
+    for cell in src.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            tests[meta["grade_id"]] = cell.source
+        elif meta.get("solution"):
+            answers.add(meta["grade_id"])
+    nb = nbformat.read(submission, as_version=4)
+    cells, seen = [], set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {}) if isinstance(cell.metadata, dict) else {}
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if gid in tests:
+            if gid not in seen:
+                seen.add(gid)
+                cells.append(("test", gid, tests[gid]))
+            continue
+        label = gid if gid in answers else f"cell {i + 1}"
+        cells.append(("student", label, str(cell.source)))
+    return cells
+
+
+def _gradebook_write(build, name, rows, qs):
+    """Record the scores in nbgrader's gradebook (``nbgrader export`` reads them from there)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    build = Path(build).resolve()
-    api = _api(build)
-    with Gradebook(f"sqlite:///{build / 'gradebook.db'}") as gb:
-        for sid in sids:
-            _emit(start=sid)
-            try:  # a previous grading of this student must not survive a failed one
-                gb.remove_submission(name, sid)
-            except MissingEntry:
-                pass
-            res = api.autograde(name, sid, force=True, create=True)
-            gb.db.expire_all()
+    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb:
+        for row in rows:
+            sid = row["student"]
+            gb.update_or_create_student(sid)
             try:
-                sub = gb.find_submission_notebook(name, name, sid)
-                grades = {g.name: float(g.score) for g in sub.grades}
+                gb.find_submission(name, sid)
             except MissingEntry:
-                grades = {}
-            _emit(done=sid, success=bool(res["success"]), grades=grades,
-                  log=res.get("log", "")[-4000:], error=res.get("error", "")[-2000:])
+                gb.add_submission(name, sid)
+            for qid, _ in qs:
+                g = gb.find_grade(qid, name, name, sid)
+                g.auto_score = float(row[qid])
+            gb.db.commit()
 
 
-def _failure_message(log, error):
-    """One line out of nbgrader's traceback for a notebook it could not grade at all."""
-    if "CellTimeoutError" in log:
-        return ("a cell kept running after it was interrupted at the time limit per cell; "
-                "nbgrader could not grade the notebook")
-    found = re.findall(r"^\s*([\w.]+(?:Error|Exception)): (.*)$", log + "\n" + error, re.M)
-    found = [f for f in found if not f[0].endswith("NbGraderException")]
-    if found:
-        return f"nbgrader could not grade the notebook: {found[-1][0]}: {found[-1][1][:150]}"
-    return "nbgrader could not grade the notebook (see the grading log)"
+def gradebook_scores(name, build=BUILD):
+    """``{student: {grade_id: points}}`` as recorded in the gradebook."""
+    from nbgrader.api import Gradebook
 
-
-def _autograde(build, name, sids, timeout, logfile):
-    """Run the worker over ``sids``, restarting it past a submission that exceeds ``timeout``.
-
-    Returns ``{sid: {"grades": ..., "message": ..., "seconds": ...}}``.
-    """
-    import selectors
-
-    results, pending = {}, list(sids)
-    while pending:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build),
-             "_worker", name, *pending],
-            cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=logfile, start_new_session=True,
-        )
-        fd = proc.stdout.fileno()
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
-        current, t0, buf, ended = None, time.perf_counter(), b"", False
-        deadline = t0 + timeout + 120  # nbgrader's start-up, once per worker
-        while not ended:
-            if not sel.select(timeout=max(0.0, deadline - time.perf_counter())):
-                _kill_tree(proc)
-                proc.wait()
-                if current is not None:
-                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
-                                        "message": f"grading stopped after the {timeout} s "
-                                                   "limit per submission"}
-                break
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:  # the worker ended
-                proc.wait()
-                if current is not None and current not in results:
-                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
-                                        "message": f"the grader crashed (see {logfile.name})"}
-                ended = True
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            for raw in lines:
-                line = raw.decode("utf-8", "replace")
-                logfile.write(line + "\n")
-                if not line.startswith(MARK):
-                    continue
-                msg = json.loads(line[len(MARK):])
-                if "start" in msg:
-                    current, t0 = msg["start"], time.perf_counter()
-                    deadline = t0 + timeout
-                    continue
-                sid = msg["done"]
-                text = "" if msg["success"] else _failure_message(msg["log"], msg["error"])
-                results[sid] = {"grades": msg["grades"], "message": text,
-                                "seconds": round(time.perf_counter() - t0, 1)}
-                current = None
-        proc.stdout.close()
-        logfile.flush()
-        done = [s for s in pending if s in results]
-        if not done:  # the worker died before grading anyone: give up on the first
-            results[pending[0]] = {"grades": {}, "seconds": 0.0,
-                                   "message": f"the grader failed to start (see {logfile.name})"}
-        pending = [s for s in pending if s not in results]
-    return results
+    out = {}
+    with Gradebook(f"sqlite:///{Path(build).resolve() / 'gradebook.db'}") as gb:
+        assignment = gb.find_assignment(name)
+        for sub in assignment.submissions:
+            nb = sub.notebooks[0]
+            out[sub.student.id] = {g.name: float(g.score) for g in nb.grades}
+    return out
 
 
 def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, timeout=300,
           quiet=False):
     """Grade every submission in ``folder`` for assignment ``name``; write and return the rows.
 
-    A submission that is not a readable notebook, raises, or runs too long gets zero for the
-    questions it could not pass and a message; the other submissions are graded regardless.
+    Each submission runs in its own sandbox (tools/grading/sandbox.py) and its tests run in
+    this process (tools/grading/trusted.py). A submission that is not a readable notebook,
+    raises, crashes or runs too long loses the questions it could not pass and gets a message;
+    the other submissions are graded regardless.
     """
+    from grading.trusted import Grader, clean
+    from grading.sandbox import SandboxError
+
     if name not in assignments(source):
         raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
     build = Path(build).resolve()
@@ -372,39 +304,38 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
         generate([name], build, source, quiet=True)
     prepare(build, source, cell_timeout)
     qs = questions(name, source)
-    subs = collect(folder)
-    checked = {}
-    for sid, path, msg in subs:
+    banned = forbidden(name, source)
+    rows = []
+    for sid, path, msg in collect(folder):
         for sub in ("submitted", "autograded"):
             shutil.rmtree(build / sub / sid / name, ignore_errors=True)
         if path is not None and not msg:
             msg = check_notebook(path)
+        res = {"grades": {}, "seconds": 0.0, "message": msg, "tests": {}}
         if not msg:
             dest = build / "submitted" / sid / name
             dest.mkdir(parents=True)
             shutil.copy(path, dest / f"{name}.ipynb")
-        checked[sid] = msg
-    to_grade = [sid for sid, _, _ in subs if not checked[sid]]
-    with open(build / f"grading_{name}.log", "a") as logfile:
-        results = _autograde(build, name, to_grade, timeout, logfile) if to_grade else {}
-    rows = []
-    for sid, path, _ in subs:
-        res = results.get(sid, {"grades": {}, "seconds": 0.0, "message": checked[sid]})
-        msg = res["message"]
-        graded = build / "autograded" / sid / name / f"{name}.ipynb"
-        if sid in results and not msg and graded.exists():
-            msg = _execution_messages(graded, cell_timeout, [q for q, _ in qs])
+            try:
+                res = Grader(plan(name, dest / f"{name}.ipynb", source), qs, banned,
+                             cell_timeout=cell_timeout, timeout=timeout).run()
+            except SandboxError as err:
+                raise CourseError(str(err)) from None
+            done = build / "autograded" / sid / name
+            done.mkdir(parents=True)
+            (done / "results.json").write_text(json.dumps(res, indent=1))
         row = {"student": sid, "file": path.name if path else ""}
         for qid, _ in qs:
-            row[qid] = res["grades"].get(qid, 0.0)
+            row[qid] = float(res["grades"].get(qid, 0.0))
         row["total"] = sum(row[qid] for qid, _ in qs)
         row["max_score"] = sum(p for _, p in qs)
         row["seconds"] = res["seconds"]
-        row["message"] = msg
+        row["message"] = res["message"]
         rows.append(row)
         if not quiet:
             print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
-                  + (f"  {msg}" if msg else ""))
+                  + (f"  {clean(row['message'], 300)}" if row["message"] else ""))
+    _gradebook_write(build, name, rows, qs)
     out = Path(out) if out else build / f"scores_{name}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as fh:
@@ -417,15 +348,17 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     return rows
 
 
-def feedback(name, build=BUILD, quiet=False):
-    """nbgrader's HTML feedback (tests and their output) for every graded submission of ``name``."""
+def feedback(name, build=BUILD, source=SOURCE, quiet=False):
+    """An HTML page per graded student: their code, the public tests and every test's result."""
+    from grading.feedback import write_feedback
+
     build = Path(build).resolve()
-    if not (build / "autograded").is_dir():
-        raise CourseError(f"nothing graded yet in {build}; run `grade` first")
-    res = subprocess.run([str(BIN / "nbgrader"), "generate_feedback", name, "--force"], cwd=build,
-                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if res.returncode != 0:
-        raise CourseError(f"nbgrader generate_feedback failed:\n{res.stdout[-2000:]}")
+    graded = sorted((build / "autograded").glob(f"*/{name}/results.json"))
+    if not graded:
+        raise CourseError(f"nothing graded yet for {name} in {build}; run `grade` first")
+    for res in graded:
+        sid = res.parent.parent.name
+        write_feedback(name, sid, build, source, build / "feedback" / sid / name / f"{name}.html")
     if not quiet:
         print(f"feedback: {build}/feedback/STUDENT/{name}/{name}.html")
 
@@ -509,15 +442,9 @@ def main(argv=None):
     b = sub.add_parser("book", help="build the student or instructor edition of the book")
     b.add_argument("edition", choices=["student", "instructor"])
     b.add_argument("--out", help="output folder (default course_build/EDITION_book)")
-    w = sub.add_parser("_worker")  # internal: run by `grade` in a child process
-    w.add_argument("name")
-    w.add_argument("sids", nargs="+")
     w = sub.add_parser("_generate")  # internal: run by `generate` in a child process
     w.add_argument("names", nargs="+")
     args = p.parse_args(argv)
-    if args.cmd == "_worker":
-        _worker(args.build_dir, args.name, args.sids)
-        return 0
     if args.cmd == "_generate":
         _generate_worker(args.build_dir, args.names)
         return 0
