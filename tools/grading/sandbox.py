@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -38,6 +39,8 @@ LIMITS = {
     "nofile": 256,
     "core": 0,
 }
+# Marks every process of this grader's sandboxes (the tests look for survivors by it).
+RUN_TAG = secrets.token_hex(8)
 TMP_SIZE = 256 << 20  # the sandbox's whole writable file system (a tmpfs)
 MAX_REPLY = 64 << 20  # bytes of one answer (the largest array a test asks for is far smaller)
 
@@ -110,7 +113,8 @@ def command(config_path, inner_config, fds):
              "--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
     env = {"HOME": "/tmp/home", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/mpl", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+           "RMTBOOK_SANDBOX": RUN_TAG}
     for key, val in env.items():
         args += ["--setenv", key, val]
     args.append("--")
