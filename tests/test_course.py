@@ -544,6 +544,29 @@ def _solution_text(name):
     return "\n".join(_solution_sources(name).values())
 
 
+def test_student_bundle_has_no_solution_or_hidden_test_text(course_dir, tmp_path):
+    import zipfile
+
+    name = ASSIGNMENTS[0]
+    out = course.bundle(name, tmp_path / "bundle", course_dir, quiet=True)
+    files = sorted(p.name for p in out.iterdir())
+    wheels = [f for f in files if f.endswith(".whl")]
+    assert {f"{name}.ipynb", "README.md", "environment.yml", "requirements.txt"} <= set(files)
+    assert len(wheels) == 1, files
+    texts = {f: (out / f).read_text() for f in files if not f.endswith(".whl")}
+    with zipfile.ZipFile(out / wheels[0]) as whl:
+        names = whl.namelist()
+        assert all(n.startswith("rmtlib") for n in names), names
+        texts.update({n: whl.read(n).decode("utf-8", "replace") for n in names})
+    hidden = [ln for nm in ASSIGNMENTS for ln in _hidden_lines(nm)]
+    for fname, text in texts.items():
+        leaked = [ln for ln in hidden if ln in text]
+        assert not leaked, f"{fname} holds solution or hidden-test text: {leaked[:2]}"
+    assert "requirements.txt" in texts["README.md"] and "Restart & Run All" in texts["README.md"]
+    for phrase in ("launch", "Binder", "solution", "repository"):
+        assert phrase.lower() not in texts["README.md"].lower(), phrase
+
+
 def test_sandbox_is_isolated(course_dir):
     """What a submission's code can see and do, asked directly."""
     from grading.sandbox import Sandbox

@@ -256,9 +256,15 @@ def plan(name, submission, source=SOURCE):
 
 def _gradebook_write(build, name, rows, qs):
     """Record the scores in nbgrader's gradebook (``nbgrader export`` reads them from there)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    import warnings
 
-    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb:
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb, \
+            warnings.catch_warnings():
+        # nbgrader's add_submission trips SQLAlchemy's autoflush warning; the rows are written.
+        warnings.simplefilter("ignore", SAWarning)
         for row in rows:
             sid = row["student"]
             gb.update_or_create_student(sid)
@@ -294,8 +300,7 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     raises, crashes or runs too long loses the questions it could not pass and gets a message;
     the other submissions are graded regardless.
     """
-    from grading.trusted import Grader, clean
-    from grading.sandbox import SandboxError
+    from grading.sandbox import Pool
 
     if name not in assignments(source):
         raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
@@ -305,6 +310,32 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     prepare(build, source, cell_timeout)
     qs = questions(name, source)
     banned = forbidden(name, source)
+    # One sandbox starts (imports numpy, scipy, rmtlib) while the previous one is graded.
+    pool = Pool(sorted({f for names in banned.values() for f in names}),
+                spares=max(1, min(2, (os.cpu_count() or 1) - 1)))
+    try:
+        rows = _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, timeout,
+                          quiet)
+    finally:
+        pool.close()
+    _gradebook_write(build, name, rows, qs)
+    out = Path(out) if out else build / f"scores_{name}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["student", "file", *[q for q, _ in qs], "total",
+                                           "max_score", "seconds", "message"])
+        w.writeheader()
+        w.writerows(rows)
+    if not quiet:
+        print(f"score table: {out}")
+    return rows
+
+
+def _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, timeout, quiet):
+    """One row per submission in ``folder`` (see ``grade``)."""
+    from grading.sandbox import SandboxError
+    from grading.trusted import Grader, clean
+
     rows = []
     for sid, path, msg in collect(folder):
         for sub in ("submitted", "autograded"):
@@ -318,7 +349,7 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
             shutil.copy(path, dest / f"{name}.ipynb")
             try:
                 res = Grader(plan(name, dest / f"{name}.ipynb", source), qs, banned,
-                             cell_timeout=cell_timeout, timeout=timeout).run()
+                             cell_timeout=cell_timeout, timeout=timeout, pool=pool).run()
             except SandboxError as err:
                 raise CourseError(str(err)) from None
             done = build / "autograded" / sid / name
@@ -335,16 +366,6 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
         if not quiet:
             print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
                   + (f"  {clean(row['message'], 300)}" if row["message"] else ""))
-    _gradebook_write(build, name, rows, qs)
-    out = Path(out) if out else build / f"scores_{name}.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["student", "file", *[q for q, _ in qs], "total",
-                                           "max_score", "seconds", "message"])
-        w.writeheader()
-        w.writerows(rows)
-    if not quiet:
-        print(f"score table: {out}")
     return rows
 
 
@@ -361,6 +382,24 @@ def feedback(name, build=BUILD, source=SOURCE, quiet=False):
         write_feedback(name, sid, build, source, build / "feedback" / sid / name / f"{name}.html")
     if not quiet:
         print(f"feedback: {build}/feedback/STUDENT/{name}/{name}.html")
+
+
+def bundle(name, out, build=BUILD, source=SOURCE, quiet=False):
+    """What students get: student notebook, rmtlib wheel, environment file, README (no solutions)."""
+    from course_bundle import bundle as _bundle
+
+    if name not in assignments(source):
+        raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
+    build = Path(build).resolve()
+    if not (build / "release" / name).is_dir():
+        generate([name], build, source, quiet=True)
+    try:
+        path = _bundle(name, build / "release" / name, out)
+    except RuntimeError as err:
+        raise CourseError(str(err)) from None
+    if not quiet:
+        print(f"student bundle: {path} ({', '.join(sorted(p.name for p in path.iterdir()))})")
+    return path
 
 
 # --------------------------------------------------------------------------- book editions
@@ -426,7 +465,7 @@ def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
     p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,book}")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,bundle,book}")
     sub.add_parser("list", help="list the assignments and their questions")
     g = sub.add_parser("generate", help="student versions + autograder material")
     g.add_argument("names", nargs="*", help="assignments (default: all)")
@@ -437,8 +476,11 @@ def main(argv=None):
     r.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
     r.add_argument("--timeout", type=int, default=300,
                    help="seconds per submission, a backstop (default 300)")
-    f = sub.add_parser("feedback", help="HTML feedback per graded student (nbgrader)")
+    f = sub.add_parser("feedback", help="HTML feedback per graded student (no hidden tests)")
     f.add_argument("name", help="assignment")
+    d = sub.add_parser("bundle", help="the folder to hand students (no solutions, no hidden tests)")
+    d.add_argument("name", help="assignment")
+    d.add_argument("--out", required=True, help="output folder (replaced)")
     b = sub.add_parser("book", help="build the student or instructor edition of the book")
     b.add_argument("edition", choices=["student", "instructor"])
     b.add_argument("--out", help="output folder (default course_build/EDITION_book)")
@@ -462,6 +504,8 @@ def main(argv=None):
                   cell_timeout=args.cell_timeout, timeout=args.timeout)
         elif args.cmd == "feedback":
             feedback(args.name, args.build_dir)
+        elif args.cmd == "bundle":
+            bundle(args.name, args.out, args.build_dir)
         elif args.cmd == "book":
             build_book(args.edition, build=args.build_dir, out=args.out)
     except CourseError as err:

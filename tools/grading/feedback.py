@@ -75,7 +75,8 @@ def write_feedback(name, sid, build, source, out):
                 f"<p>Public tests:</p><pre>{html.escape(public[gid])}</pre>"
                 + (f"<p>Their output:</p><pre>{html.escape(out_text)}</pre>" if out_text else "")
                 + f"<p>Public tests: {_status(pub)}</p>"
-                f"<p>Hidden tests: {_status(test.get('hidden'))}</p>")
+                f"<p>Hidden tests: {_status(test.get('hidden'))}</p>"
+                + (f"<p>{html.escape(test['forbidden'])}</p>" if test.get("forbidden") else ""))
         else:
             parts.append(f"<pre>{html.escape(str(cell.source))}</pre>")
     for gid in points:

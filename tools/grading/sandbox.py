@@ -32,9 +32,9 @@ INSTALL = HERE / "install_bubblewrap.sh"
 
 # Per process in the sandbox; the wall-clock limits are the grader's (per cell and per run).
 LIMITS = {
-    "as": 4 << 30,  # address space, bytes: a memory bomb gets MemoryError, the host is safe
+    "as": 2 << 30,  # address space, bytes (the runner peaks at 0.4 GiB): MemoryError beyond
     "cpu": 600,  # seconds of CPU time per process
-    "nproc": 64,  # processes and threads of uid 65534 (grading runs one sandbox at a time)
+    "nproc": 8,  # processes and threads of uid 65534, all sandboxes together (see README)
     "fsize": 64 << 20,  # bytes per file written
     "nofile": 256,
     "core": 0,
@@ -132,7 +132,7 @@ def command(config_path, inner_config, fds):
 class Sandbox:
     """A running sandbox and the two pipes to its runner (commands in, answers out)."""
 
-    def __init__(self, forbidden=(), start_timeout=120):
+    def __init__(self, forbidden=(), start_timeout=120, wait=True):
         self._dir = tempfile.TemporaryDirectory(prefix="rmt-sandbox-")
         cfg = Path(self._dir.name) / "config.json"
         cfg.write_text(json.dumps({"workdir": "/tmp/work", "tmp": "/tmp",
@@ -152,8 +152,17 @@ class Sandbox:
         self._next = 1
         self._sel = selectors.DefaultSelector()
         self._sel.register(self._out_r, selectors.EVENT_READ)
+        self._start_timeout, self._ready = start_timeout, False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        """Block until the runner has started (its imports done); SandboxError if it cannot."""
+        if self._ready:
+            return
         try:
-            self._read(0, start_timeout)
+            self._read(0, self._start_timeout)
+            self._ready = True
         except Ended as end:
             detail = self.startup_error()
             self.close()
@@ -235,3 +244,38 @@ class Sandbox:
         self._sel.close()
         self._stderr.close()
         self._dir.cleanup()
+
+
+class Pool:
+    """Sandboxes started ahead of time, so that one starts while another one is graded.
+
+    Each sandbox serves one run of one submission and is then killed; sandboxes never share a
+    process tree, a file system or a network namespace, so a spare cannot be reached by the
+    submission being graded (only the process limit of uid 65534 is shared: a spare that fails
+    to start because of it is replaced).
+    """
+
+    def __init__(self, forbidden=(), spares=1):
+        self.forbidden, self.spares = tuple(forbidden), spares
+        self._spare = []
+
+    def take(self):
+        for attempt in range(3):
+            box = self._spare.pop(0) if self._spare else Sandbox(self.forbidden, wait=False)
+            self._fill()
+            try:
+                box.wait_ready()
+                return box
+            except SandboxError:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
+
+    def _fill(self):
+        while len(self._spare) < self.spares:
+            self._spare.append(Sandbox(self.forbidden, wait=False))
+
+    def close(self):
+        for box in self._spare:
+            box.close()
+        self._spare = []

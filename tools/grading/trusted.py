@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from . import codec
-from .sandbox import Ended, Sandbox
+from .sandbox import Ended, Pool
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_RESTARTS = 6
@@ -107,7 +107,7 @@ class _Session:
 
     def __init__(self, grader):
         self.grader = grader
-        self.box = Sandbox(forbidden=grader.forbidden)
+        self.box = grader.pool.take()
 
     def request(self, op, **fields):
         return self.box.request(op, self.grader.budget(), **fields)
@@ -155,10 +155,11 @@ class _Aborted(BaseException):
 class Grader:
     """Grades one submission: ``cells`` is [(kind, label, code)], kind "student" or "test"."""
 
-    def __init__(self, cells, points, forbidden=None, cell_timeout=60, timeout=300):
+    def __init__(self, cells, points, forbidden=None, cell_timeout=60, timeout=300, pool=None):
         self.cells, self.points = cells, dict(points)
         self.forbid_by_question = dict(forbidden or {})
         self.forbidden = sorted({f for names in self.forbid_by_question.values() for f in names})
+        self.pool = pool or Pool(self.forbidden, spares=0)
         self.cell_timeout, self.timeout = cell_timeout, timeout
         self.t0 = None
         self.results = {}  # grade_id -> result of its test cell
@@ -274,9 +275,7 @@ class Grader:
         for name in self.forbid_by_question.get(qid, ()):
             if self._mentions(name):
                 out["passed"] = False
-                out["hidden"] = {"passed": False,
-                                 "message": f"the answer uses rmt.{name}, which the question "
-                                            "forbids"}
+                out["forbidden"] = f"the answer uses rmt.{name}, which the question forbids"
         return out
 
     def _mentions(self, name):
@@ -309,7 +308,8 @@ class Grader:
             grades[qid] = pts if res and res["passed"] else 0.0
             if res and not res["passed"]:
                 part = res["public"] if not res["public"]["passed"] else res["hidden"]
-                failed.append(f"{qid} ({part['message']})" if part["message"] else qid)
+                why = res.get("forbidden") or part["message"]
+                failed.append(f"{qid} ({why})" if why else qid)
         msgs = list(self.errors)
         if self.unanswered:
             msgs.append("no answer in " + ", ".join(self.unanswered))
