@@ -557,7 +557,11 @@ def test_student_bundle_has_no_solution_or_hidden_test_text(course_dir, tmp_path
     with zipfile.ZipFile(out / wheels[0]) as whl:
         names = whl.namelist()
         assert all(n.startswith("rmtlib") for n in names), names
-        texts.update({n: whl.read(n).decode("utf-8", "replace") for n in names})
+        for n in names:
+            if n.startswith("rmtlib/"):  # the library itself, exactly as in the repository
+                assert whl.read(n) == (ROOT / n).read_bytes(), f"{n} differs from the library"
+            else:
+                texts[n] = whl.read(n).decode("utf-8", "replace")
     hidden = [ln for nm in ASSIGNMENTS for ln in _hidden_lines(nm)]
     for fname, text in texts.items():
         leaked = [ln for ln in hidden if ln in text]
@@ -571,12 +575,15 @@ def test_sandbox_is_isolated(course_dir):
     """What a submission's code can see and do, asked directly."""
     from grading.sandbox import Sandbox
 
+    interpreter = [str(p) for p in Path(sys.base_prefix).resolve().parents]
+    private = [p for p in ("/root", "/home") if p not in interpreter]  # pyenv lives in /root
     probe = textwrap.dedent(f"""\
         import os, socket, resource
         ids = (os.getuid(), os.geteuid(), os.getgid())
         seen = [p for p in ({str(course_dir)!r}, {str(ROOT / "assignments")!r},
-                            {str(ROOT / "chapters")!r}, "/root", "/home") if os.path.exists(p)
+                            {str(ROOT / "chapters")!r}, *{private!r}) if os.path.exists(p)
                 and (not os.path.isdir(p) or os.listdir(p))]
+        seen += sorted(set(os.listdir({str(ROOT)!r})) - {{".venv", "rmtlib"}})
         try:
             socket.create_connection(("127.0.0.1", 22), timeout=1)
             net = "connected"
@@ -730,6 +737,14 @@ def test_student_edition_of_the_book_has_no_solution_text(student_edition):
     shown = _directive_phrases("exercise")
     missing = [p for p in shown if p not in text]
     assert not missing, f"control: exercise text should be in the pages: {missing[:3]}"
+    howto = _site_text(next(html.rglob("how_to_use.html")).parent)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ",
+                                       next(html.rglob("how_to_use.html")).read_text()))
+    assert "Restart &amp; Run All" in page or "Restart & Run All" in page, "the student page"
+    for phrase in ("launch button", "Solutions are collapsed", "README.md", "Binder",
+                   "student edition without solutions"):
+        assert phrase not in page, f"the student edition's How to use says {phrase!r}"
+    assert howto
 
 
 def test_command_line_lists_every_assignment(capsys):

@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignments" / "source"
 BUILD = ROOT / "course_build"
 EDITION_OVERRIDES = ROOT / "assignments" / "student_edition.yml"
+# Pages of the book replaced in the student edition: {page in the book: replacement}.
+STUDENT_PAGES = {"book/how_to_use.md": ROOT / "assignments" / "student_how_to_use.md"}
 BIN = Path(sys.executable).parent  # nbgrader, alembic and jupyter-book live beside python
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/grading
 
@@ -430,11 +432,44 @@ def edition_config(edition, book=ROOT, build=BUILD):
     return path
 
 
+def _student_source(book, build):
+    """The book as the student edition sees it: links to the book, with STUDENT_PAGES swapped.
+
+    Only the replaced pages are copies; everything else is a symbolic link into the book, so
+    the committed notebook outputs are used as they are.
+    """
+    stage = build / "student_source"
+    if stage.exists():
+        shutil.rmtree(stage)
+    swaps = {Path(k): v for k, v in STUDENT_PAGES.items() if (book / k).exists()}
+    swap_dirs = {p.parent for p in swaps}
+    skip = {".git", ".venv", "_build", "course_build"}
+
+    def mirror(src, dst):
+        dst.mkdir(parents=True, exist_ok=True)
+        for entry in src.iterdir():
+            rel = entry.relative_to(book)
+            if entry.name in skip or build.is_relative_to(entry.resolve()):
+                continue
+            if rel in swaps:
+                shutil.copy(swaps[rel], dst / entry.name)
+            elif entry.is_dir() and any(d == rel or d.is_relative_to(rel) for d in swap_dirs):
+                mirror(entry, dst / entry.name)
+            else:
+                (dst / entry.name).symlink_to(entry.resolve())
+
+    mirror(book, stage)
+    return stage
+
+
 def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
     """Build the student or instructor edition from the committed outputs (no execution)."""
     if edition not in ("student", "instructor"):
         raise CourseError("edition must be 'student' or 'instructor'")
     book, build = Path(book).resolve(), Path(build).resolve()
+    build.mkdir(parents=True, exist_ok=True)
+    if edition == "student":
+        book = _student_source(book, build)
     out = Path(out).resolve() if out else build / f"{edition}_book"
     cfg = edition_config(edition, book, build)
     shutil.rmtree(out / "_build" / "html", ignore_errors=True)
