@@ -4,17 +4,17 @@ Run through the book's entry point (it sets up .venv first)::
 
     ./rmtbook course list
     ./rmtbook course generate [ASSIGNMENT ...]
+    ./rmtbook course bundle ASSIGNMENT --out DIR
     ./rmtbook course grade ASSIGNMENT SUBMISSIONS_DIR [--out scores.csv]
     ./rmtbook course feedback ASSIGNMENT
     ./rmtbook course book student|instructor
 
-The grading machinery is nbgrader's (see assignments/README.md for why nbgrader and not
-otter-grader): ``nbgrader generate_assignment`` strips the solutions and the hidden tests,
-``nbgrader autograde`` restores the locked test cells (hidden tests included) from the gradebook,
-runs the notebook with a per-cell timeout and records one grade per test cell. This script only
-lays out nbgrader's course folder, runs it once per submission (so that one broken submission
-cannot stop the others, with a wall-clock limit per submission as a backstop), and reads the
-gradebook into a per-question score table.
+``nbgrader generate_assignment`` makes the student versions (solutions and hidden tests
+stripped) and the gradebook. Grading does not run nbgrader's autograder, which executes the
+hidden tests inside the student's kernel: each submission's own cells run in a bubblewrap
+sandbox as an unprivileged user (tools/grading/sandbox.py), and every test cell, taken from the
+assignment's source, runs in this process against the values and functions the sandbox reports
+(tools/grading/trusted.py). The scores go to the CSV and to nbgrader's gradebook.
 
 Everything runs offline. Every output goes under ``course_build/`` (git-ignored) unless
 ``--build-dir`` says otherwise.

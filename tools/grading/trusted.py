@@ -110,7 +110,14 @@ class _Session:
         self.box = grader.pool.take()
 
     def request(self, op, **fields):
-        return self.box.request(op, self.grader.budget(), **fields)
+        budget = self.grader.budget()
+        try:
+            return self.box.request(op, budget, **fields)
+        except Ended as end:
+            if "time limit" in end.reason and budget < self.grader.cell_timeout:
+                raise Ended(f"stopped after the {self.grader.timeout} s limit per submission") \
+                    from None
+            raise
 
     def call(self, name, args, kwargs):
         doc_args = codec.encode(tuple(args), _callable_name)
@@ -188,10 +195,15 @@ class Grader:
             if qid not in present:
                 self.errors.append(f"{qid}: test cell deleted from the notebook")
         skipped, resume = set(), 0
+        import rmtlib
+
+        # The tests' own namespace survives restarts of the notebook (names a test cell defines
+        # may be used by a later one); the student's names in it are fetched afresh each time.
+        ns = {"np": np, "rmt": rmtlib, "__builtins__": builtins}
         while True:
             session = _Session(self)  # SandboxError: this machine cannot grade at all
             try:
-                position = self._pass(session, skipped, resume)
+                position = self._pass(session, skipped, resume, ns)
             finally:
                 session.close()
             if position is None:
@@ -216,12 +228,8 @@ class Grader:
             resume = index + 1
         return self.report()
 
-    def _pass(self, session, skipped, resume):
+    def _pass(self, session, skipped, resume, ns):
         """Run the cells; ``None`` when done, else (index, Ended, in a test?) where it ended."""
-        ns = {"np": np, "__builtins__": builtins}
-        import rmtlib
-
-        ns["rmt"] = rmtlib
         for index, (kind, label, code) in enumerate(self.cells):
             if index in skipped:
                 continue
