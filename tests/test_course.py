@@ -91,7 +91,8 @@ def course_dir(tmp_path_factory):
 
 
 def _variant(name, answers, first=None, base=None):
-    """A submission: the reference (or ``base``) with some answer cells and the first cell replaced."""
+    """A submission: the reference (or ``base``), some answer cells replaced, code added to the
+    first cell."""
     nb = nbformat.read(base or _source(name), as_version=4)
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -290,7 +291,12 @@ def graded(course_dir, tmp_path_factory):
             for sid, (nb, points) in _attacks(name, course_dir, subs, out).items():
                 nbformat.write(nb, subs / f"{sid}.ipynb")
                 deserved[sid] = points
-        before = {f.name: f.read_bytes() for f in subs.iterdir()}
+        def snapshot():
+            files = [*subs.iterdir(), *(course_dir / "release").rglob("*.ipynb"),
+                     *(course_dir / "source").rglob("*.ipynb")]
+            return {str(f): f.read_bytes() for f in files if f.is_file()}
+
+        before = snapshot()
         t0 = time.perf_counter()
         with tempfile.TemporaryFile() as terminal:  # whatever reaches the grader's own fds
             saved = os.dup(1), os.dup(2)
@@ -309,7 +315,7 @@ def graded(course_dir, tmp_path_factory):
         seconds = time.perf_counter() - t0
         with open(out) as fh:
             csv_rows = {r["student"]: r for r in csv.DictReader(fh)}
-        after = {f.name: f.read_bytes() for f in subs.iterdir()}
+        after = snapshot()
         cache[name] = ({r["student"]: r for r in rows}, csv_rows)
         cache[name, "extra"] = dict(deserved=deserved, subs=subs, out=out, seconds=seconds,
                                     untouched=before == after, printed=printed,
@@ -471,7 +477,7 @@ def test_adversarial_submissions_get_exactly_the_points_they_deserve(graded):
     assert rows["blank"]["total"] == 0
     for sid, row in rows.items():
         assert float(csv_rows[sid]["total"]) == row["total"], f"CSV row of {sid} changed"
-    assert extra["untouched"], "a submission changed a file in the submissions folder"
+    assert extra["untouched"], "a submission changed a submission or a file of the course folder"
 
 
 def test_crashes_and_limits_keep_earlier_points_and_say_what_happened(graded):

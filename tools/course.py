@@ -387,7 +387,7 @@ def feedback(name, build=BUILD, source=SOURCE, quiet=False):
 
 
 def bundle(name, out, build=BUILD, source=SOURCE, quiet=False):
-    """What students get: student notebook, rmtlib wheel, environment file, README (no solutions)."""
+    """What students get: student notebook, rmtlib wheel, environment file, README."""
     from course_bundle import bundle as _bundle
 
     if name not in assignments(source):
@@ -500,7 +500,8 @@ def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
     p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,bundle,book}")
+    sub = p.add_subparsers(dest="cmd", required=True,
+                           metavar="{list,generate,grade,feedback,bundle,book}")
     sub.add_parser("list", help="list the assignments and their questions")
     g = sub.add_parser("generate", help="student versions + autograder material")
     g.add_argument("names", nargs="*", help="assignments (default: all)")

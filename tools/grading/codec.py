@@ -148,7 +148,3 @@ def _dtype(text):
 
 def dumps(obj):
     return json.dumps(obj, allow_nan=False, separators=(",", ":"))
-
-
-def loads(text):
-    return json.loads(text)

@@ -275,7 +275,7 @@ class Pool:
             try:
                 box.wait_ready()
                 return box
-            except SandboxError:
+            except SandboxError:  # wait_ready has closed it
                 if attempt == 2:
                     raise
                 time.sleep(1)
