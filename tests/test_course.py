@@ -240,6 +240,10 @@ def _attacks(name, course_dir, subs, out):
         "sleeper": (_variant(name, {"q5_answer": sleep}), 12),
         "membomb": (_variant(name, {"q3_answer": "_bomb = np.empty(6 << 30, np.uint8)\n"
                                                  + solutions["q3_answer"]}), 12),
+        # Dies while a hidden test calls it: only that question is lost, q6 is still graded.
+        "callexit": (_variant(name, {"q5_answer": solutions["q5_answer"].replace(
+            "p, n = X.shape", "p, n = X.shape\n    if p == 90:\n        import os\n"
+                              "        os._exit(1)")}), 12),
         "forbidden": (_variant(name, {"q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
                                                    "    return rmt.mp_stieltjes(z, ratio)"}), 11),
         "sneaky": (_variant(name, {"q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
@@ -489,6 +493,8 @@ def test_crashes_and_limits_keep_earlier_points_and_say_what_happened(graded):
     assert "q3_answer: MemoryError" in msg["membomb"], msg["membomb"]
     assert "forbids" in msg["forbidden"] and "q4_stieltjes" in msg["forbidden"]
     assert "may not be used" in msg["sneaky"], msg["sneaky"]
+    assert "q5_empirical (the notebook's process exited (status 1))" in msg["callexit"], msg
+
 
 
 def test_nothing_reaches_the_graders_terminal_and_no_process_outlives_grading(graded):
