@@ -4,17 +4,17 @@ Run through the book's entry point (it sets up .venv first)::
 
     ./rmtbook course list
     ./rmtbook course generate [ASSIGNMENT ...]
+    ./rmtbook course bundle ASSIGNMENT --out DIR
     ./rmtbook course grade ASSIGNMENT SUBMISSIONS_DIR [--out scores.csv]
     ./rmtbook course feedback ASSIGNMENT
     ./rmtbook course book student|instructor
 
-The grading machinery is nbgrader's (see assignments/README.md for why nbgrader and not
-otter-grader): ``nbgrader generate_assignment`` strips the solutions and the hidden tests,
-``nbgrader autograde`` restores the locked test cells (hidden tests included) from the gradebook,
-runs the notebook with a per-cell timeout and records one grade per test cell. This script only
-lays out nbgrader's course folder, runs it once per submission (so that one broken submission
-cannot stop the others, with a wall-clock limit per submission as a backstop), and reads the
-gradebook into a per-question score table.
+``nbgrader generate_assignment`` makes the student versions (solutions and hidden tests
+stripped) and the gradebook. Grading does not run nbgrader's autograder, which executes the
+hidden tests inside the student's kernel: each submission's own cells run in a bubblewrap
+sandbox as an unprivileged user (tools/grading/sandbox.py), and every test cell, taken from the
+assignment's source, runs in this process against the values and functions the sandbox reports
+(tools/grading/trusted.py). The scores go to the CSV and to nbgrader's gradebook.
 
 Everything runs offline. Every output goes under ``course_build/`` (git-ignored) unless
 ``--build-dir`` says otherwise.
@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -37,7 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignments" / "source"
 BUILD = ROOT / "course_build"
 EDITION_OVERRIDES = ROOT / "assignments" / "student_edition.yml"
+# Pages of the book replaced in the student edition: {page in the book: replacement}.
+STUDENT_PAGES = {"book/how_to_use.md": ROOT / "assignments" / "student_how_to_use.md"}
 BIN = Path(sys.executable).parent  # nbgrader, alembic and jupyter-book live beside python
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/grading
 
 CONFIG_TEMPLATE = """\
 # Written by tools/course.py; edit the options there, not here.
@@ -89,21 +91,6 @@ def prepare(build=BUILD, source=SOURCE, cell_timeout=60):
         shutil.rmtree(dst)
     shutil.copytree(source, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return build
-
-
-def _kill_tree(proc):
-    import psutil  # a dependency of ipykernel
-
-    try:
-        family = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
-    for child in family:  # the kernel runs in its own session: kill it explicitly
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    os.killpg(proc.pid, signal.SIGKILL)
 
 
 def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
@@ -203,43 +190,6 @@ def check_notebook(path):
     return ""
 
 
-def _execution_messages(nb_path, cell_timeout, qids=()):
-    """What went wrong in a graded notebook: errors of answer cells, then the failed tests."""
-    nb = json.loads(Path(nb_path).read_text())
-    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]}
-    unanswered, errors, failed = [], [], []
-    errors += [f"{q}: test cell deleted from the notebook" for q in qids if q not in present]
-    for i, cell in enumerate(nb["cells"]):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        label = meta.get("grade_id", f"cell {i + 1}")
-        err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-        if err is None:
-            continue
-        ename, evalue = err.get("ename", "Error"), str(err.get("evalue", "")).strip()[:120]
-        if ename in ("CellTimeoutError", "KeyboardInterrupt"):
-            errors.append(f"{label}: stopped after the {cell_timeout} s time limit per cell")
-        elif meta.get("grade"):
-            failed.append(label + (f" ({evalue})" if ename == "AssertionError" and evalue else
-                                   f" ({ename})"))
-        elif ename == "NotImplementedError":
-            unanswered.append(label)
-        else:
-            errors.append(f"{label}: {ename}" + (f": {evalue}" if evalue else ""))
-    msgs = errors
-    if unanswered:
-        msgs.append("no answer in " + ", ".join(unanswered))
-    if failed:
-        msgs.append("failed " + ", ".join(failed))
-    return "; ".join(msgs)
-
-
-MARK = "@@course "
-
-
-def _emit(**msg):
-    print(MARK + json.dumps(msg), flush=True)
-
-
 def _api(build):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -260,111 +210,100 @@ def _generate_worker(build, names):
             raise SystemExit(f"generate_assignment {name} failed")
 
 
-def _worker(build, name, sids):
-    """Autograde ``sids`` one after the other with nbgrader's API (one import of nbgrader)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    build = Path(build).resolve()
-    api = _api(build)
-    with Gradebook(f"sqlite:///{build / 'gradebook.db'}") as gb:
-        for sid in sids:
-            _emit(start=sid)
-            try:  # a previous grading of this student must not survive a failed one
-                gb.remove_submission(name, sid)
-            except MissingEntry:
-                pass
-            res = api.autograde(name, sid, force=True, create=True)
-            gb.db.expire_all()
-            try:
-                sub = gb.find_submission_notebook(name, name, sid)
-                grades = {g.name: float(g.score) for g in sub.grades}
-            except MissingEntry:
-                grades = {}
-            _emit(done=sid, success=bool(res["success"]), grades=grades,
-                  log=res.get("log", "")[-4000:], error=res.get("error", "")[-2000:])
+def forbidden(name, source=SOURCE):
+    """``{grade_id: [rmtlib function, ...]}``: what a question's answer may not call."""
+    nb = json.loads((Path(source) / name / f"{name}.ipynb").read_text())
+    out = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        names = meta.get("rmtbook", {}).get("forbid")
+        if names and meta.get("nbgrader", {}).get("grade"):
+            out[meta["nbgrader"]["grade_id"]] = list(names)
+    return out
 
 
-def _failure_message(log, error):
-    """One line out of nbgrader's traceback for a notebook it could not grade at all."""
-    if "CellTimeoutError" in log:
-        return ("a cell kept running after it was interrupted at the time limit per cell; "
-                "nbgrader could not grade the notebook")
-    found = re.findall(r"^\s*([\w.]+(?:Error|Exception)): (.*)$", log + "\n" + error, re.M)
-    found = [f for f in found if not f[0].endswith("NbGraderException")]
-    if found:
-        return f"nbgrader could not grade the notebook: {found[-1][0]}: {found[-1][1][:150]}"
-    return "nbgrader could not grade the notebook (see the grading log)"
+def plan(name, submission, source=SOURCE):
+    """The cells to run for a submission: ``[("student"|"test", label, code)]``.
 
-
-def _autograde(build, name, sids, timeout, logfile):
-    """Run the worker over ``sids``, restarting it past a submission that exceeds ``timeout``.
-
-    Returns ``{sid: {"grades": ..., "message": ..., "seconds": ...}}``.
+    The student's own code cells come from the submission, in its order; every test cell is
+    the assignment's own (hidden tests included), matched by its nbgrader id, so that editing
+    or duplicating a test cell in the submission changes nothing.
     """
-    import selectors
+    import nbformat
 
-    results, pending = {}, list(sids)
-    while pending:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build),
-             "_worker", name, *pending],
-            cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=logfile, start_new_session=True,
-        )
-        fd = proc.stdout.fileno()
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
-        current, t0, buf, ended = None, time.perf_counter(), b"", False
-        deadline = t0 + timeout + 120  # nbgrader's start-up, once per worker
-        while not ended:
-            if not sel.select(timeout=max(0.0, deadline - time.perf_counter())):
-                _kill_tree(proc)
-                proc.wait()
-                if current is not None:
-                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
-                                        "message": f"grading stopped after the {timeout} s "
-                                                   "limit per submission"}
-                break
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:  # the worker ended
-                proc.wait()
-                if current is not None and current not in results:
-                    results[current] = {"grades": {}, "seconds": round(time.perf_counter() - t0, 1),
-                                        "message": f"the grader crashed (see {logfile.name})"}
-                ended = True
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            for raw in lines:
-                line = raw.decode("utf-8", "replace")
-                logfile.write(line + "\n")
-                if not line.startswith(MARK):
-                    continue
-                msg = json.loads(line[len(MARK):])
-                if "start" in msg:
-                    current, t0 = msg["start"], time.perf_counter()
-                    deadline = t0 + timeout
-                    continue
-                sid = msg["done"]
-                text = "" if msg["success"] else _failure_message(msg["log"], msg["error"])
-                results[sid] = {"grades": msg["grades"], "message": text,
-                                "seconds": round(time.perf_counter() - t0, 1)}
-                current = None
-        proc.stdout.close()
-        logfile.flush()
-        done = [s for s in pending if s in results]
-        if not done:  # the worker died before grading anyone: give up on the first
-            results[pending[0]] = {"grades": {}, "seconds": 0.0,
-                                   "message": f"the grader failed to start (see {logfile.name})"}
-        pending = [s for s in pending if s not in results]
-    return results
+    src = nbformat.read(Path(source) / name / f"{name}.ipynb", as_version=4)
+    tests, answers = {}, set()
+    for cell in src.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            tests[meta["grade_id"]] = cell.source
+        elif meta.get("solution"):
+            answers.add(meta["grade_id"])
+    nb = nbformat.read(submission, as_version=4)
+    cells, seen = [], set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {}) if isinstance(cell.metadata, dict) else {}
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if gid in tests:
+            if gid not in seen:
+                seen.add(gid)
+                cells.append(("test", gid, tests[gid]))
+            continue
+        label = gid if gid in answers else f"cell {i + 1}"
+        cells.append(("student", label, str(cell.source)))
+    return cells
+
+
+def _gradebook_write(build, name, rows, qs):
+    """Record the scores in nbgrader's gradebook (``nbgrader export`` reads them from there)."""
+    import warnings
+
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb, \
+            warnings.catch_warnings():
+        # nbgrader's add_submission trips SQLAlchemy's autoflush warning; the rows are written.
+        warnings.simplefilter("ignore", SAWarning)
+        for row in rows:
+            sid = row["student"]
+            gb.update_or_create_student(sid)
+            try:
+                gb.find_submission(name, sid)
+            except MissingEntry:
+                gb.add_submission(name, sid)
+            for qid, _ in qs:
+                g = gb.find_grade(qid, name, name, sid)
+                g.auto_score = float(row[qid])
+            gb.db.commit()
+
+
+def gradebook_scores(name, build=BUILD):
+    """``{student: {grade_id: points}}`` as recorded in the gradebook."""
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{Path(build).resolve() / 'gradebook.db'}") as gb:
+        assignment = gb.find_assignment(name)
+        for sub in assignment.submissions:
+            nb = sub.notebooks[0]
+            out[sub.student.id] = {g.name: float(g.score) for g in nb.grades}
+    return out
 
 
 def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, timeout=300,
           quiet=False):
     """Grade every submission in ``folder`` for assignment ``name``; write and return the rows.
 
-    A submission that is not a readable notebook, raises, or runs too long gets zero for the
-    questions it could not pass and a message; the other submissions are graded regardless.
+    Each submission runs in its own sandbox (tools/grading/sandbox.py) and its tests run in
+    this process (tools/grading/trusted.py). A submission that is not a readable notebook,
+    raises, crashes or runs too long loses the questions it could not pass and gets a message;
+    the other submissions are graded regardless.
     """
+    from grading.sandbox import Pool
+
     if name not in assignments(source):
         raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
     build = Path(build).resolve()
@@ -372,39 +311,16 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
         generate([name], build, source, quiet=True)
     prepare(build, source, cell_timeout)
     qs = questions(name, source)
-    subs = collect(folder)
-    checked = {}
-    for sid, path, msg in subs:
-        for sub in ("submitted", "autograded"):
-            shutil.rmtree(build / sub / sid / name, ignore_errors=True)
-        if path is not None and not msg:
-            msg = check_notebook(path)
-        if not msg:
-            dest = build / "submitted" / sid / name
-            dest.mkdir(parents=True)
-            shutil.copy(path, dest / f"{name}.ipynb")
-        checked[sid] = msg
-    to_grade = [sid for sid, _, _ in subs if not checked[sid]]
-    with open(build / f"grading_{name}.log", "a") as logfile:
-        results = _autograde(build, name, to_grade, timeout, logfile) if to_grade else {}
-    rows = []
-    for sid, path, _ in subs:
-        res = results.get(sid, {"grades": {}, "seconds": 0.0, "message": checked[sid]})
-        msg = res["message"]
-        graded = build / "autograded" / sid / name / f"{name}.ipynb"
-        if sid in results and not msg and graded.exists():
-            msg = _execution_messages(graded, cell_timeout, [q for q, _ in qs])
-        row = {"student": sid, "file": path.name if path else ""}
-        for qid, _ in qs:
-            row[qid] = res["grades"].get(qid, 0.0)
-        row["total"] = sum(row[qid] for qid, _ in qs)
-        row["max_score"] = sum(p for _, p in qs)
-        row["seconds"] = res["seconds"]
-        row["message"] = msg
-        rows.append(row)
-        if not quiet:
-            print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
-                  + (f"  {msg}" if msg else ""))
+    banned = forbidden(name, source)
+    # One sandbox starts (imports numpy, scipy, rmtlib) while the previous one is graded.
+    pool = Pool(sorted({f for names in banned.values() for f in names}),
+                spares=max(1, min(2, (os.cpu_count() or 1) - 1)))
+    try:
+        rows = _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, timeout,
+                          quiet)
+    finally:
+        pool.close()
+    _gradebook_write(build, name, rows, qs)
     out = Path(out) if out else build / f"scores_{name}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as fh:
@@ -417,17 +333,75 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     return rows
 
 
-def feedback(name, build=BUILD, quiet=False):
-    """nbgrader's HTML feedback (tests and their output) for every graded submission of ``name``."""
+def _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, timeout, quiet):
+    """One row per submission in ``folder`` (see ``grade``)."""
+    from grading.sandbox import SandboxError
+    from grading.trusted import Grader, clean
+
+    rows = []
+    for sid, path, msg in collect(folder):
+        for sub in ("submitted", "autograded"):
+            shutil.rmtree(build / sub / sid / name, ignore_errors=True)
+        if path is not None and not msg:
+            msg = check_notebook(path)
+        res = {"grades": {}, "seconds": 0.0, "message": msg, "tests": {}}
+        if not msg:
+            dest = build / "submitted" / sid / name
+            dest.mkdir(parents=True)
+            shutil.copy(path, dest / f"{name}.ipynb")
+            try:
+                res = Grader(plan(name, dest / f"{name}.ipynb", source), qs, banned,
+                             cell_timeout=cell_timeout, timeout=timeout, pool=pool).run()
+            except SandboxError as err:
+                raise CourseError(str(err)) from None
+            done = build / "autograded" / sid / name
+            done.mkdir(parents=True)
+            (done / "results.json").write_text(json.dumps(res, indent=1))
+        row = {"student": sid, "file": path.name if path else ""}
+        for qid, _ in qs:
+            row[qid] = float(res["grades"].get(qid, 0.0))
+        row["total"] = sum(row[qid] for qid, _ in qs)
+        row["max_score"] = sum(p for _, p in qs)
+        row["seconds"] = res["seconds"]
+        row["message"] = res["message"]
+        rows.append(row)
+        if not quiet:
+            print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
+                  + (f"  {clean(row['message'], 300)}" if row["message"] else ""))
+    return rows
+
+
+def feedback(name, build=BUILD, source=SOURCE, quiet=False):
+    """An HTML page per graded student: their code, the public tests and every test's result."""
+    from grading.feedback import write_feedback
+
     build = Path(build).resolve()
-    if not (build / "autograded").is_dir():
-        raise CourseError(f"nothing graded yet in {build}; run `grade` first")
-    res = subprocess.run([str(BIN / "nbgrader"), "generate_feedback", name, "--force"], cwd=build,
-                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if res.returncode != 0:
-        raise CourseError(f"nbgrader generate_feedback failed:\n{res.stdout[-2000:]}")
+    graded = sorted((build / "autograded").glob(f"*/{name}/results.json"))
+    if not graded:
+        raise CourseError(f"nothing graded yet for {name} in {build}; run `grade` first")
+    for res in graded:
+        sid = res.parent.parent.name
+        write_feedback(name, sid, build, source, build / "feedback" / sid / name / f"{name}.html")
     if not quiet:
         print(f"feedback: {build}/feedback/STUDENT/{name}/{name}.html")
+
+
+def bundle(name, out, build=BUILD, source=SOURCE, quiet=False):
+    """What students get: student notebook, rmtlib wheel, environment file, README."""
+    from course_bundle import bundle as _bundle
+
+    if name not in assignments(source):
+        raise CourseError(f"unknown assignment {name!r}; known: {assignments(source)}")
+    build = Path(build).resolve()
+    if not (build / "release" / name).is_dir():
+        generate([name], build, source, quiet=True)
+    try:
+        path = _bundle(name, build / "release" / name, out)
+    except RuntimeError as err:
+        raise CourseError(str(err)) from None
+    if not quiet:
+        print(f"student bundle: {path} ({', '.join(sorted(p.name for p in path.iterdir()))})")
+    return path
 
 
 # --------------------------------------------------------------------------- book editions
@@ -458,11 +432,44 @@ def edition_config(edition, book=ROOT, build=BUILD):
     return path
 
 
+def _student_source(book, build):
+    """The book as the student edition sees it: links to the book, with STUDENT_PAGES swapped.
+
+    Only the replaced pages are copies; everything else is a symbolic link into the book, so
+    the committed notebook outputs are used as they are.
+    """
+    stage = build / "student_source"
+    if stage.exists():
+        shutil.rmtree(stage)
+    swaps = {Path(k): v for k, v in STUDENT_PAGES.items() if (book / k).exists()}
+    swap_dirs = {p.parent for p in swaps}
+    skip = {".git", ".venv", "_build", "course_build"}
+
+    def mirror(src, dst):
+        dst.mkdir(parents=True, exist_ok=True)
+        for entry in src.iterdir():
+            rel = entry.relative_to(book)
+            if entry.name in skip or build.is_relative_to(entry.resolve()):
+                continue
+            if rel in swaps:
+                shutil.copy(swaps[rel], dst / entry.name)
+            elif entry.is_dir() and any(d == rel or d.is_relative_to(rel) for d in swap_dirs):
+                mirror(entry, dst / entry.name)
+            else:
+                (dst / entry.name).symlink_to(entry.resolve())
+
+    mirror(book, stage)
+    return stage
+
+
 def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
     """Build the student or instructor edition from the committed outputs (no execution)."""
     if edition not in ("student", "instructor"):
         raise CourseError("edition must be 'student' or 'instructor'")
     book, build = Path(book).resolve(), Path(build).resolve()
+    build.mkdir(parents=True, exist_ok=True)
+    if edition == "student":
+        book = _student_source(book, build)
     out = Path(out).resolve() if out else build / f"{edition}_book"
     cfg = edition_config(edition, book, build)
     shutil.rmtree(out / "_build" / "html", ignore_errors=True)
@@ -493,7 +500,8 @@ def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
     p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{list,generate,grade,feedback,book}")
+    sub = p.add_subparsers(dest="cmd", required=True,
+                           metavar="{list,generate,grade,feedback,bundle,book}")
     sub.add_parser("list", help="list the assignments and their questions")
     g = sub.add_parser("generate", help="student versions + autograder material")
     g.add_argument("names", nargs="*", help="assignments (default: all)")
@@ -504,20 +512,17 @@ def main(argv=None):
     r.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
     r.add_argument("--timeout", type=int, default=300,
                    help="seconds per submission, a backstop (default 300)")
-    f = sub.add_parser("feedback", help="HTML feedback per graded student (nbgrader)")
+    f = sub.add_parser("feedback", help="HTML feedback per graded student (no hidden tests)")
     f.add_argument("name", help="assignment")
+    d = sub.add_parser("bundle", help="the folder to hand students (no solutions, no hidden tests)")
+    d.add_argument("name", help="assignment")
+    d.add_argument("--out", required=True, help="output folder (replaced)")
     b = sub.add_parser("book", help="build the student or instructor edition of the book")
     b.add_argument("edition", choices=["student", "instructor"])
     b.add_argument("--out", help="output folder (default course_build/EDITION_book)")
-    w = sub.add_parser("_worker")  # internal: run by `grade` in a child process
-    w.add_argument("name")
-    w.add_argument("sids", nargs="+")
     w = sub.add_parser("_generate")  # internal: run by `generate` in a child process
     w.add_argument("names", nargs="+")
     args = p.parse_args(argv)
-    if args.cmd == "_worker":
-        _worker(args.build_dir, args.name, args.sids)
-        return 0
     if args.cmd == "_generate":
         _generate_worker(args.build_dir, args.names)
         return 0
@@ -535,6 +540,8 @@ def main(argv=None):
                   cell_timeout=args.cell_timeout, timeout=args.timeout)
         elif args.cmd == "feedback":
             feedback(args.name, args.build_dir)
+        elif args.cmd == "bundle":
+            bundle(args.name, args.out, args.build_dir)
         elif args.cmd == "book":
             build_book(args.edition, build=args.build_dir, out=args.out)
     except CourseError as err:
