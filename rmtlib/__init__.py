@@ -49,3 +49,7 @@ from .edge import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
+
+# Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
+from . import sweep  # noqa: E402
+from .sweep import *  # noqa: F401,F403,E402

@@ -11,6 +11,7 @@ mean-squared error is ``excess_risk + sigma2``. The training error is ``‖y - X
 """
 from __future__ import annotations
 
+import copy
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from . import _validate as V
 from .fixedpoint import ConvergenceError
 from .mp import mp_stieltjes, mp_stieltjes_derivative
+from .sweep import monte_carlo
 
 __all__ = [
     "RidgeRisk",
@@ -404,7 +406,7 @@ def _spectral_factors(X):
     return np.where(keep, e, 0.0), U
 
 
-def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng):
+def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng, executor=None):
     """Monte-Carlo bias, variance, excess risk and training error of ridge regression.
 
     Draws ``reps`` independent data sets ``X = Σ^{1/2} Z`` (``p × n``, Gaussian, Σ diagonal with
@@ -423,6 +425,10 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng)
     sigma2 : float, >= 0
     reps : int, >= 1
     rng : numpy.random.Generator or int
+    executor : optional
+        Where to run the repetitions, as in :func:`rmtlib.monte_carlo` (default: here, batched).
+        The numbers do not depend on it: each repetition starts from the generator state the
+        batched draw reaches, and only one data set at a time is held here.
 
     Returns
     -------
@@ -453,6 +459,14 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng)
     reps = V.integer("reps", reps, minimum=1)
     gen = V.rng(rng)
     p = t.size
+    if executor is not None:
+        starts = []
+        for _ in range(reps):
+            starts.append(copy.deepcopy(gen))
+            gen.standard_normal((p, n))
+        point = dict(n=n, pop_eigs=t, target_energy=energy, lam=lam, sigma2=s2, reps=1)
+        runs = monte_carlo(simulate_ridge, [point], starts, executor=executor)[0]
+        return RidgeRisk(*(np.concatenate(field) for field in zip(*runs)))
     X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
     e, U = _spectral_factors(X)
     beta = np.sqrt(energy)
