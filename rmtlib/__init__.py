@@ -43,4 +43,9 @@ from .deep import *  # noqa: F401,F403
 from . import lazy
 from .lazy import *  # noqa: F401,F403
 
-__version__ = "0.1.0"
+try:  # the version is stated once, in pyproject.toml
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    __version__ = _version("rmtlib")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
