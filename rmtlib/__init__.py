@@ -44,12 +44,17 @@ from . import lazy
 from .lazy import *  # noqa: F401,F403
 
 # Free probability and edge fluctuations (sums and products of matrices, Tracy–Widom)
-from . import edge, free
-from .edge import *  # noqa: F401,F403
-from .free import *  # noqa: F401,F403
-
-__version__ = "0.1.0"
+from . import edge, free  # noqa: E402
+from .edge import *  # noqa: F401,F403,E402
+from .free import *  # noqa: F401,F403,E402
 
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import sweep  # noqa: E402
 from .sweep import *  # noqa: F401,F403,E402
+
+try:  # the version is stated once, in pyproject.toml
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    __version__ = _version("rmtlib")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"

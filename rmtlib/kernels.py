@@ -95,7 +95,7 @@ def rf_kernel(X, Y=None, activation="relu"):
     arc-cosine pieces; polynomials from Isserlis. Otherwise the Mehler series
     :math:`\\sum_{k\\le 40}c_k(\\|x\\|^2)c_k(\\|y\\|^2)\\rho^k` with Hermite coefficients of
     :func:`rmtlib.hermite_coefficients` (interpolated in the norm), exact on the diagonal; it is
-    accurate for smooth σ and for correlations |ρ| < 0.9 (high-dimensional data).
+    accurate for smooth σ and for correlations ``|ρ| < 0.9`` (high-dimensional data).
 
     References
     ----------

@@ -59,6 +59,12 @@ def spike_eigenvalue(ell, ratio):
         :math:`(1 + \\ell)(1 + c/\\ell) = 1 + \\ell + c + c/\\ell` if :math:`\\ell > \\sqrt c`,
         otherwise the bulk edge :math:`(1 + \\sqrt c)^2`.
 
+    See Also
+    --------
+    spike_eigenvalue_contour : the same limit from a contour integral of the resolvent.
+    simulate_spikes : the seeded simulation it is compared with.
+    bbp_threshold : where the outlier appears.
+
     Notes
     -----
     Limit of the top eigenvalue of :math:`XX^\\top/n` for one spike (of the k-th for k spikes).
@@ -94,6 +100,11 @@ def spike_alignment(ell, ratio):
     -------
     float or ndarray
         :math:`\\dfrac{1 - c/\\ell^2}{1 + c/\\ell}` if :math:`\\ell > \\sqrt c`, else 0.
+
+    See Also
+    --------
+    spike_alignment_contour : the same limit from a contour integral of the resolvent.
+    simulate_spikes : the seeded simulation it is compared with.
 
     Notes
     -----

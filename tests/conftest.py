@@ -1,4 +1,5 @@
-"""Shared fixtures: the built site (built once per test session) and its pages in Chromium."""
+"""Shared fixtures (the built site, built once per test session) and the marks that let a
+selection leave the expensive groups out (the markers are declared in pyproject.toml)."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark by what a test needs, so that `-m "not build and not course"` skips the book build.
+
+    `build`: every test that uses the built site (directly or through another fixture);
+    `course`: the graded-assignment tooling (tests/test_course.py, nbgrader kernels);
+    `nbval`: the strict output comparison of the chapter notebooks.
+    """
+    for item in items:
+        path = Path(str(item.path))
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.build)
+        if path.name == "test_course.py":
+            item.add_marker(pytest.mark.course)
+        if path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.nbval)
 
 
 @pytest.fixture(scope="session")

@@ -181,7 +181,6 @@ def test_ntk_density_integrates_to_one():
     assert np.trapezoid(rmt.ntk_density(x, [0.5, 0.5, 0.5]), x) == pytest.approx(1, abs=3e-3)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("L", [1, 2])
 def test_ck_and_ntk_moments_match_simulation(L):
     n, d0 = 400, 800
@@ -221,7 +220,6 @@ def test_ternary_matches_relu_constant_b():
         rmt.match_ternary("linear")
 
 
-@pytest.mark.slow
 def test_equal_b_gives_equal_ck_spectra_in_simulation():
     n, d0 = 400, 800
     q = np.linspace(0.02, 0.98, 25)
@@ -250,7 +248,6 @@ def test_ternary_gmm_matches_alpha_scalars():
     assert s.tau[1] ** 2 - r.tau[1] ** 2 == pytest.approx(shift, rel=1e-8)
 
 
-@pytest.mark.slow
 def test_gmm_equivalent_and_compression_in_simulation():
     p, n, N = 400, 400, 1600
     means = np.zeros((2, p))

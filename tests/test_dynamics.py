@@ -101,7 +101,6 @@ def test_gd_simulation_matches_theory():
     np.testing.assert_allclose(sim.excess_risk.mean(0), th.excess_risk, atol=0.04)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("p,n,m2,step,reg", [(256, 512, 1.0, 0.01, 0.0), (512, 256, 2.0, 0.05, 0.0),
                                              (384, 384, 2.0, 0.1, 0.1)])
 def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, reg):

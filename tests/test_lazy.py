@@ -22,7 +22,6 @@ def test_contour_integral_matches_density_quadrature():
         "∮ e^{-2tz} m(z) dz vs ∫ e^{-2tx} ρ(x) dx (grid error ~1e-4 at the edges)"
 
 
-@pytest.mark.slow
 def test_pure_noise_and_structured_losses_match_simulation():
     n, d0 = 500, 1000
     t = np.array([0.1, 0.3, 1.0, 3.0])
@@ -43,7 +42,6 @@ def test_pure_noise_and_structured_losses_match_simulation():
         "structured labels through U_0: 2 seeds × 30 targets"
 
 
-@pytest.mark.slow
 def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     eta = 0.5 * rmt.gd_step_limit(GAM)
     lo, hi = rmt.ntk_edges(GAM)
@@ -56,7 +54,6 @@ def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     assert w is None
 
 
-@pytest.mark.slow
 def test_gd_diverges_above_the_step_limit_in_simulation():
     X0 = rmt.sphere_data(800, 400, rng=1)
     K = rmt.simulate_deep_network(X0, [800], rng=2).ntk

@@ -106,7 +106,6 @@ def test_mei_montanari_equal_zeta_gives_equal_curves():
                                err_msg="the risk depends on σ only through ζ at equal λ̄")
 
 
-@pytest.mark.slow
 def test_mei_montanari_matches_simulation_at_moderate_d():
     d = 150
     for N, lam in [(300, 1e-3), (75, 1e-2), (600, 0.1)]:
