@@ -29,7 +29,7 @@ __all__ = ["free_additive_density", "free_multiplicative_density", "semicircle_r
            "mp_r_transform", "mp_s_transform", "discrete_r_transform", "discrete_s_transform"]
 
 _ETA_FINAL = 1e-10
-_LADDER = 10.0 ** -np.arange(0, 11)  # distance to the real axis, from 1 down to 1e-10
+_LADDER = 10.0 ** -np.arange(0, 10.5, 0.5)  # distance to the real axis, 1 down to 1e-10
 
 
 def _law(atoms, weights, name, *, nonnegative=False):
@@ -67,12 +67,16 @@ def _solve(step, omega, z, *, tol, max_iter, what):
         done = np.abs(res) <= tol * (1 + np.abs(omega))
         if np.all(done):
             return omega
-        newton = omega - res / (df - 1.0)
-        # Newton where it stays in the domain and shrinks the residual; else a plain iterate.
-        ok = np.isfinite(newton) & (np.imag(newton) * np.sign(np.imag(z)) >= 0)
-        f_new, _ = step(np.where(ok, newton, omega))
-        better = ok & (np.abs(f_new - newton) < np.abs(res))
-        omega = np.where(done, omega, np.where(better, newton, f))
+        delta = -res / (df - 1.0)
+        # The plain iterate, unless a Newton step (halved up to three times) shrinks the residual.
+        nxt, taken = f, np.zeros(omega.shape, dtype=bool)
+        for t in (1.0, 0.5, 0.25, 0.125):
+            trial = omega + t * delta
+            ok = np.isfinite(trial) & (np.imag(trial) * np.sign(np.imag(z)) >= 0)
+            f_t, _ = step(np.where(ok, trial, omega))
+            better = ok & ~taken & (np.abs(f_t - trial) < np.abs(res))
+            nxt, taken = np.where(better, trial, nxt), taken | better
+        omega = np.where(done, omega, nxt)
     f, _ = step(omega)
     bad = np.abs(f - omega) > tol * (1 + np.abs(omega))
     raise ConvergenceError(f"{what}: subordination did not converge within {max_iter} steps "
@@ -389,6 +393,30 @@ def discrete_s_transform(w, atoms, weights=None):
     a, p = _law(atoms, weights, "atoms", nonnegative=True)
     if a @ p <= 0:
         raise ValueError("the law must have a positive mean")
+
+    mass0 = p[a == 0].sum()
+    if np.all(np.imag(w) == 0):
+        # psi increases from -(1 - mass at 0) to 0 on (-inf, 0) and from 0 to +inf on
+        # (0, 1/max atom): a bracket gives the branch continuous with psi(0) = 0.
+        from scipy import optimize
+
+        def psi(z, wi):
+            return (z * a / (1.0 - z * a)) @ p - wi
+
+        top = 1.0 / a.max()
+        chi = np.empty(w.shape)
+        for idx, wi in np.ndenumerate(np.real(w)):
+            if wi <= -(1 - mass0):
+                raise ValueError(f"w must be > -(1 - mass at 0) = {-(1 - mass0):.6g} for a real "
+                                 f"argument; got {wi}")
+            if wi > 0:
+                lo, hi = 0.0, top * (1 - 1e-15)
+            else:
+                lo, hi = -1.0, 0.0
+                while psi(lo, wi) > 0:
+                    lo *= 4
+            chi[idx] = optimize.brentq(psi, lo, hi, args=(wi,), xtol=1e-15, rtol=4e-16)
+        return V.scalar_or_array(chi * (1 + np.real(w)) / np.real(w))
 
     def func(z):
         d = 1.0 / (1.0 - z[..., None] * a)

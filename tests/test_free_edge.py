@@ -195,3 +195,63 @@ def test_free_inputs_are_checked():
         rmt.free_additive_density(0.0, [0, 1], [0, 1], weights_b=[0.7, 0.7])
     with pytest.raises(ValueError, match="w"):
         rmt.mp_r_transform(5.0, 0.5)
+
+
+def test_linear_statistic_clt_matches_closed_forms():
+    c = 0.5
+    s = rmt.mp_linear_statistic(lambda x: x**2, 400, 200)
+    assert np.isclose(s.centre, 200 * (1 + c)) and np.isclose(s.mean, c)
+    assert np.isclose(s.variance, 4 * c * (2 * c**2 + 5 * c + 2))  # Bai & Silverstein (2004)
+    s = rmt.mp_linear_statistic(np.log, 400, 200)
+    assert np.isclose(s.mean, 0.5 * np.log(1 - c)) and np.isclose(s.variance, -2 * np.log(1 - c))
+    assert np.isclose(rmt.mp_linear_statistic(np.log, 400, 200, beta=2).variance, -np.log(1 - c))
+
+
+@pytest.mark.slow
+def test_linear_statistic_clt_matches_simulation():
+    p, n, reps = 100, 200, 600
+    rng = np.random.default_rng(11)
+    f = np.log
+    vals = np.array([f(np.linalg.eigvalsh((X := rng.standard_normal((p, n))) @ X.T / n)).sum()
+                     for _ in range(reps)])
+    s = rmt.mp_linear_statistic(f, n, p)
+    se = np.sqrt(s.variance / reps)
+    assert abs(vals.mean() - s.centre - s.mean) < 4 * se + 0.02, (vals.mean() - s.centre, s.mean)
+    # The sample variance of 600 Gaussian draws is within 20% of the truth (about 3.5 sigma).
+    assert abs(vals.var() / s.variance - 1) < 0.2, (vals.var(), s.variance)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_deep_linear_jacobian_is_fuss_catalan(depth):
+    edge_ = (depth + 1) ** (depth + 1) / depth**depth
+    x, w = np.polynomial.legendre.leggauss(400)
+    # x = edge (1 - cos^2 phi) ... integrate in t = sqrt(x) to tame the x^(-L/(L+1)) edge at 0
+    t = (x + 1) / 2 * np.sqrt(edge_)
+    wt = w / 2 * np.sqrt(edge_)
+    dens = rmt.jacobian_density(t**2, depth)
+    for k in range(4):
+        assert abs(wt @ (2 * t * t ** (2 * k) * dens) - rmt.fuss_catalan_moment(k, depth)) < 5e-3
+    assert rmt.jacobian_moments(depth) == (1.0, float(depth))
+
+
+def _jacobian_eigs(depth, weights, q, n, rng):
+    J = np.eye(n)
+    for _ in range(depth):
+        W = _haar(n, rng) * np.sqrt(1 / q) if weights == "orthogonal" else \
+            rng.standard_normal((n, n)) * np.sqrt(1 / (q * n))
+        D = (rng.random(n) < q).astype(float)
+        J = (D[:, None] * W) @ J
+    return np.linalg.eigvalsh(J @ J.T)
+
+
+@pytest.mark.parametrize("weights", ["gaussian", "orthogonal"])
+def test_relu_jacobian_law_matches_simulation(weights):
+    depth, q, n = 3, 0.5, 600
+    eigs = _jacobian_eigs(depth, weights, q, n, np.random.default_rng(5))
+    mom = rmt.jacobian_moments(depth, weights=weights, active_fraction=q)
+    assert abs(eigs.mean() - mom.mean) < 0.1 and abs(eigs.var() / mom.variance - 1) < 0.15
+    nz = eigs[eigs > 1e-8]
+    grid = np.linspace(1e-4, nz.max() * 1.05, 3000)
+    dens = rmt.jacobian_density(grid, depth, weights=weights, active_fraction=q)
+    assert _ks_against_density(nz, dens, 1e-4, nz.max() * 1.05) < 0.05
+    assert abs(nz.size / n - q) < 0.03  # the atom at 0 has mass 1 - q
