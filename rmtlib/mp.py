@@ -179,6 +179,7 @@ def mp_sample(size, ratio, sigma2=1.0, *, rng):
     if c.ndim or s2.ndim:
         raise ValueError("mp_sample takes scalar ratio and sigma2")
     gen = V.rng(rng)
+    V.check_allocation([(size,)] * 3, f"{size} samples", "size")
     a, b = mp_edges(float(c), float(s2))
     grid = a + (b - a) * (1 - np.cos(np.linspace(0, np.pi, 4097))) / 2
     cdf = mp_cdf(grid, float(c), float(s2))
