@@ -61,9 +61,7 @@ REGISTRY = [
 NOT_SWEPT = {}
 
 #: Sweep items still to be fixed (strict: each must fail until it is fixed and removed here).
-PENDING = {'mp_cdf-ratio', 'mp_cdf-sigma2', 'mp_ks_distance-eigs', 'mp_ks_distance-ratio',
-           'mp_ks_distance-sigma2', 'mp_moment-k', 'mp_moment-ratio', 'mp_moment-sigma2',
-           'mp_sample-sigma2', 'semicircle_stieltjes-sigma2'}
+PENDING = set()
 
 
 @pytest.fixture(scope="module", autouse=True)
