@@ -52,6 +52,7 @@ def solve_fixed_point(
     valid=None,
     raise_on_failure=True,
     name="fixed point",
+    residual_floor=1.0,
 ):
     """Solve a batch of independent fixed-point problems ``x = F(x)`` by Anderson mixing.
 
@@ -124,7 +125,8 @@ def solve_fixed_point(
                 f"(problem index {bad[0]}); try a different starting point or damping"
             )
         g = fx - xb
-        res = np.max(np.abs(g), axis=1) / (1.0 + np.max(np.abs(xb), axis=1))
+        res = np.max(np.abs(g), axis=1) / np.maximum(residual_floor + np.max(np.abs(xb), axis=1),
+                                                     1e-300)
         active &= ~(res <= tol)
         if not active.any():
             return FixedPointResult(xb.reshape(shape), True, it, float(res.max()))
