@@ -258,7 +258,7 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
 
     Examples
     --------
-    >>> c = activation_coefficients("relu")
+    >>> c = activation_coefficients("relu")   # d0 = 1/4 - 1/(2π), d1 = 1/4, d2 = 1/(8π)
     >>> round(c.d0, 6), c.d1, round(c.d2, 6)
     (0.090845, 0.25, 0.039789)
     >>> round(activation_coefficients("erf").d0, 8)
@@ -325,7 +325,7 @@ def hermite_coefficients(activation, kmax, tau=1.0):
 
     Examples
     --------
-    >>> [round(float(c), 6) for c in hermite_coefficients("relu", 2)]
+    >>> [round(float(c), 6) for c in hermite_coefficients("relu", 2)]   # 1/√(2π), 1/2, 1/(2√π)
     [0.398942, 0.5, 0.282095]
     """
     act = get_activation(activation)

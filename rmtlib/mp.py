@@ -124,7 +124,7 @@ def mp_density(x, ratio, sigma2=1.0):
 
     Examples
     --------
-    >>> round(float(mp_density(1.0, 0.5)), 6)
+    >>> round(float(mp_density(1.0, 0.5)), 6)   # sqrt((b - 1)(1 - a))/π, a, b = (1 ∓ sqrt(1/2))²
     0.421084
     """
     c, s2 = _resolvable(ratio, sigma2)
@@ -267,7 +267,7 @@ def mp_stieltjes(z, ratio, sigma2=1.0):
 
     Examples
     --------
-    >>> complex(np.round(mp_stieltjes(-1.0, 0.5), 6))
+    >>> complex(np.round(mp_stieltjes(-1.0, 0.5), 6))   # (√17 - 3)/2: root of m² + 3m - 2 = 0
     (0.561553+0j)
     """
     c, s2 = _params(ratio, sigma2)
@@ -304,7 +304,7 @@ def mp_stieltjes_derivative(z, ratio, sigma2=1.0):
 
     Examples
     --------
-    >>> complex(np.round(mp_stieltjes_derivative(-1.0, 0.5), 6))
+    >>> complex(np.round(mp_stieltjes_derivative(-1.0, 0.5), 6))   # (m²/2 + m)/(3/2 + m), m = (√17-3)/2
     (0.348875+0j)
     """
     c, s2 = _params(ratio, sigma2)
@@ -447,7 +447,7 @@ def semicircle_density(x, sigma2=1.0):
 
     Examples
     --------
-    >>> round(float(semicircle_density(0.0)), 6)
+    >>> round(float(semicircle_density(0.0)), 6)   # 1/π
     0.31831
     """
     s2 = V.positive("sigma2", sigma2)

@@ -383,7 +383,7 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
 
     Examples
     --------
-    >>> s = silverstein_solve(-1.0, 0.5, [1.0])     # one atom: Marchenko–Pastur
+    >>> s = silverstein_solve(-1.0, 0.5, [1.0])     # MP: m = (√17 - 3)/2, m̃ = c m + (c - 1)/z
     >>> round(float(s.m.real), 6), round(float(s.m_tilde.real), 6)
     (0.561553, 0.780776)
     """
