@@ -11,6 +11,9 @@ Modules, by concept (see the book's notation page for the conventions):
 - :mod:`rmtlib.sim` — seeded data generators
 - :mod:`rmtlib.activations`, :mod:`rmtlib.gauss` — nonlinearities and their Gaussian moments
 - :mod:`rmtlib.plotting`, :mod:`rmtlib.widgets` — the book's figure style and interactive panels
+
+Simulators and grids refuse requests above a memory budget (2 GiB by default; see
+:func:`set_memory_budget`, :func:`memory_budget` and the variable ``RMTLIB_MEMORY_BUDGET``).
 """
 from . import activations, fixedpoint, gauss, mp, plotting, sim, widgets
 from .activations import *  # noqa: F401,F403
@@ -19,6 +22,7 @@ from .gauss import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
+from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
 
 # Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
 from . import spectral, spiked, stieltjes  # noqa: E402

@@ -1,13 +1,181 @@
-"""Input validation shared by every public function of :mod:`rmtlib`.
+"""Input validation shared by every public function of :mod:`rmtlib`, and the memory budget.
 
 Validation lives at the public boundary: each public function calls these helpers once on its
-arguments, so the internals can assume finite, well-shaped input.
+arguments, so the internals can assume finite, well-shaped input. Every error names the
+parameter and the allowed range; a :class:`TypeError` means the kind of value is wrong, a
+:class:`ValueError` that its value is out of range.
+
+Memory budget
+-------------
+Simulators, samplers and grids refuse, before allocating, any request whose arrays would need
+more than the *memory budget* (:class:`MemoryBudgetError`, a :class:`ValueError` naming the
+size parameter). The budget is 2 GiB by default; it is read once from the environment variable
+``RMTLIB_MEMORY_BUDGET`` (bytes, or with a suffix ``K``, ``M``, ``G``, ``T``: ``"8G"``) and can
+be changed at run time with :func:`set_memory_budget` or, for a block, :func:`memory_budget`.
+The estimate counts the largest arrays a call creates (inputs, outputs and the dominant
+intermediates), not every temporary.
 """
 from __future__ import annotations
 
+import contextlib
+import inspect
 import numbers
+import os
 
 import numpy as np
+
+__all__ = ["MemoryBudgetError", "get_memory_budget", "set_memory_budget", "memory_budget"]
+
+DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+class MemoryBudgetError(ValueError):
+    """A request whose arrays would exceed the memory budget (see :func:`set_memory_budget`)."""
+
+
+def _parse_budget(text):
+    s = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    unit = s[-1:] if s[-1:] in _SUFFIX else ""
+    try:
+        value = float(s[: len(s) - len(unit)]) * _SUFFIX[unit]
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"RMTLIB_MEMORY_BUDGET must be a positive number of bytes (e.g. 2147483648 or 2G); "
+            f"got {text!r}"
+        )
+    return int(value)
+
+
+_budget = None  # None: not read from the environment yet
+
+
+def get_memory_budget():
+    """The current memory budget in bytes (default 2 GiB, or ``RMTLIB_MEMORY_BUDGET``).
+
+    Examples
+    --------
+    >>> get_memory_budget() > 0
+    True
+    """
+    global _budget
+    if _budget is None:
+        env = os.environ.get("RMTLIB_MEMORY_BUDGET")
+        _budget = DEFAULT_MEMORY_BUDGET if env in (None, "") else _parse_budget(env)
+    return _budget
+
+
+def set_memory_budget(nbytes):
+    """Set the memory budget (bytes) that simulators and grids may allocate; returns the old one.
+
+    Parameters
+    ----------
+    nbytes : int or str or None
+        A positive number of bytes, a string such as ``"8G"``, or None to go back to the
+        default (``RMTLIB_MEMORY_BUDGET`` if set, else 2 GiB).
+
+    Examples
+    --------
+    >>> old = set_memory_budget("8G")
+    >>> get_memory_budget() == 8 * 1024**3
+    True
+    >>> _ = set_memory_budget(old)
+    """
+    global _budget
+    old = get_memory_budget()
+    if nbytes is None:
+        _budget = None
+    elif isinstance(nbytes, str):
+        _budget = _parse_budget(nbytes)
+    else:
+        value = scalar("nbytes", nbytes)
+        if value < 1:
+            raise ValueError(f"nbytes must be a positive number of bytes; got {nbytes!r}")
+        _budget = int(value)
+    return old
+
+
+@contextlib.contextmanager
+def memory_budget(nbytes):
+    """Context manager: a different memory budget inside a ``with`` block.
+
+    Examples
+    --------
+    >>> with memory_budget("1M"):
+    ...     get_memory_budget()
+    1048576
+    """
+    old = set_memory_budget(nbytes)
+    try:
+        yield get_memory_budget()
+    finally:
+        set_memory_budget(old)
+
+
+def _human(nbytes):
+    for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if nbytes >= size:
+            return f"{nbytes / size:.3g} {unit}"
+    return f"{int(nbytes)} bytes"
+
+
+def check_allocation(size, what, param, *, itemsize=8):
+    """Refuse a request whose arrays would exceed the memory budget.
+
+    Parameters
+    ----------
+    size : int or tuple of int
+        A number of bytes (int) or the shape of one array (tuple), or a list of shapes whose
+        sizes add up (the arrays that live at the same time).
+    what : str
+        What would be allocated, for the message (e.g. ``"the p × n data matrix"``).
+    param : str
+        The parameter(s) to lower, named in the message.
+    itemsize : int
+        Bytes per element for shapes (8 for float64, 16 for complex128).
+
+    Raises
+    ------
+    MemoryBudgetError
+        A :class:`ValueError` naming ``param``, the request and the budget.
+
+    Examples
+    --------
+    >>> check_allocation((1000, 1000), "a matrix", "n")
+    >>> with memory_budget("1M"):
+    ...     check_allocation((1000, 1000), "the n × n matrix", "n")
+    Traceback (most recent call last):
+    ...
+    rmtlib._validate.MemoryBudgetError: n: the n × n matrix would need 7.63 MiB, above the memory budget of 1 MiB; lower n or raise the budget with rmtlib.set_memory_budget (or RMTLIB_MEMORY_BUDGET)
+    """
+    if isinstance(size, tuple):
+        shapes = [size]
+    elif isinstance(size, list):
+        shapes = size
+    else:
+        shapes = None
+    if shapes is None:
+        nbytes = int(size)
+    else:
+        nbytes = 0
+        for shape in shapes:
+            count = 1
+            for s in shape:  # Python integers: no overflow for absurd requests
+                count *= max(int(s), 0)
+            nbytes += count * itemsize
+    budget = get_memory_budget()
+    if nbytes > budget:
+        raise MemoryBudgetError(
+            f"{param}: {what} would need {_human(nbytes)}, above the memory budget of "
+            f"{_human(budget)}; lower {param} or raise the budget with rmtlib.set_memory_budget "
+            "(or RMTLIB_MEMORY_BUDGET)"
+        )
+
+
+def _fail_scalar(name, value):
+    raise TypeError(f"{name} must be a scalar; got an array of shape {np.shape(value)}")
 
 
 def positive(name, value, *, allow_zero=False):
@@ -36,13 +204,133 @@ def in_range(name, value, low, high, *, low_open=False, high_open=False):
     return arr
 
 
-def integer(name, value, *, minimum=None):
-    """Return ``value`` as an int after checking its type and lower bound."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+def integer(name, value, *, minimum=None, maximum=None):
+    """Return ``value`` as an int after checking its type and bounds.
+
+    Python and NumPy integers are accepted, and floats with an integral value (``1e3``);
+    a non-integral value such as ``10.5`` is refused, never truncated.
+    """
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, numbers.Integral):
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+        if not np.isfinite(value) or float(value) != int(value):
+            raise TypeError(
+                f"{name} must be an integer; got {value!r} (non-integers are not truncated)"
+            )
+    value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
-    return int(value)
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}; got {value}")
+    return value
+
+
+def size(name, value, *, minimum=1, maximum=None):
+    """A size (count of rows, samples, points): an integer >= ``minimum`` (default 1)."""
+    return integer(name, value, minimum=minimum, maximum=maximum)
+
+
+def shape(name, value):
+    """A shape: a non-negative integer or a tuple of them; returned as a tuple of ints."""
+    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+        return (integer(name, value, minimum=0),)
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple of non-negative integers; got {value!r}")
+    return tuple(integer(f"{name}[{i}]", v, minimum=0) for i, v in enumerate(value))
+
+
+def scalar(name, value):
+    """A finite real scalar, returned as a Python float."""
+    arr = _real(name, value)
+    if arr.ndim != 0:
+        _fail_scalar(name, value)
+    return float(arr)
+
+
+def tolerance(name, value, *, high=1.0):
+    """A solver tolerance: a real scalar in ``(0, high)``."""
+    t = scalar(name, value)
+    if not 0 < t < high:
+        raise ValueError(f"{name} must lie in (0, {high:g}); got {value!r}")
+    return t
+
+
+def iterations(name, value, *, maximum=100_000):
+    """An iteration cap: an integer in ``[1, maximum]`` (a cap exists so a solver cannot hang)."""
+    return integer(name, value, minimum=1, maximum=maximum)
+
+
+def damping(name, value):
+    """A mixing / damping parameter in ``(0, 1]``."""
+    d = scalar(name, value)
+    if not 0 < d <= 1:
+        raise ValueError(f"{name} must lie in (0, 1]; got {value!r}")
+    return d
+
+
+def resolution(name, value, span, *, max_points=1_000_000):
+    """A grid step: positive, and not so small that ``span / value`` exceeds ``max_points``."""
+    r = scalar(name, value)
+    if not r > 0:
+        raise ValueError(f"{name} must be > 0; got {value!r}")
+    if span / r > max_points:
+        raise ValueError(
+            f"{name} = {value!r} would need {span / r:.3g} grid points over a range of "
+            f"{span:.6g} (at most {max_points:g}); use a coarser {name}"
+        )
+    return r
+
+
+def choice(name, value, options):
+    """One of a fixed set of strings."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value
+
+
+def boolean(name, value):
+    """A bool (Python or NumPy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def function(name, value, *, nargs=1):
+    """A callable that accepts ``nargs`` positional arguments (checked on its signature)."""
+    if not callable(value) or isinstance(value, type):
+        raise TypeError(f"{name} must be a function of {nargs} argument(s); got {value!r}")
+    if isinstance(value, np.ufunc):
+        ok = value.nin == nargs
+    else:
+        try:
+            inspect.signature(value).bind(*range(nargs))
+            ok = True
+        except TypeError:
+            ok = False
+        except ValueError:  # builtins without a signature: accept
+            ok = True
+    if not ok:
+        raise TypeError(f"{name} must be a function of {nargs} positional argument(s); "
+                        f"{getattr(value, '__name__', value)!r} does not accept {nargs}")
+    return value
+
+
+def vector(name, value, *, length=None, nonempty=True):
+    """A finite 1-d real array (optionally of a given length, non-empty by default)."""
+    arr = _real(name, value)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-d array; got shape {arr.shape}")
+    if nonempty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if length is not None and arr.size != length:
+        raise ValueError(f"{name} must have length {length}; got {arr.size}")
+    return arr
 
 
 def finite_real(name, value):
@@ -86,11 +374,13 @@ def spectrum(eigs, weights=None, *, eigs_name="pop_eigs", weights_name="pop_weig
     return t, w
 
 
-def matrix(name, value, *, ndim=2, square=False):
-    """Return a finite float array of the given number of dimensions."""
+def matrix(name, value, *, ndim=2, square=False, nonempty=True):
+    """Return a finite float array of the given number of dimensions (non-empty by default)."""
     arr = _real(name, value)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-d array; got shape {arr.shape}")
+    if nonempty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if square and arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be square; got shape {arr.shape}")
     return arr
@@ -100,12 +390,14 @@ def rng(seed_or_rng):
     """Return a :class:`numpy.random.Generator` from a seed, a Generator, or raise."""
     if isinstance(seed_or_rng, np.random.Generator):
         return seed_or_rng
-    if seed_or_rng is None or isinstance(seed_or_rng, bool):
+    if seed_or_rng is None or isinstance(seed_or_rng, (bool, np.bool_)):
         raise TypeError(
             "rng must be a numpy.random.Generator or an integer seed "
             "(the book never draws from global random state)"
         )
     if isinstance(seed_or_rng, numbers.Integral):
+        if seed_or_rng < 0:
+            raise ValueError(f"rng: an integer seed must be >= 0; got {seed_or_rng}")
         return np.random.default_rng(int(seed_or_rng))
     raise TypeError(f"rng must be a numpy.random.Generator or an integer seed; got {seed_or_rng!r}")
 

@@ -31,6 +31,15 @@ class Activation:
     family: str = ""
     params: tuple = ()
 
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string; got {self.name!r}")
+        V.function("fn", self.fn, nargs=1)
+        if not isinstance(self.kinks, tuple):
+            raise TypeError(f"kinks must be a tuple of numbers; got {self.kinks!r}")
+        for k in self.kinks:
+            V.scalar("kinks", k)
+
     def __call__(self, t):
         return self.fn(t)
 
@@ -47,8 +56,8 @@ def leaky_relu(s_plus=1.0, s_minus=-0.1):
     >>> float(leaky_relu(1.0, -0.1)(np.array(-2.0)))
     -0.2
     """
-    sp = float(V.finite_real("s_plus", s_plus))
-    sm = float(V.finite_real("s_minus", s_minus))
+    sp = V.scalar("s_plus", s_plus)
+    sm = V.scalar("s_minus", s_minus)
     return Activation(
         f"leaky_relu({sp:g},{sm:g})",
         lambda t: sp * np.maximum(t, 0.0) + sm * np.maximum(-np.asarray(t, dtype=float), 0.0),
@@ -66,7 +75,7 @@ def poly2(c2=1.0, c1=0.0, c0=0.0):
     >>> float(poly2(-0.5, 0.0, 1.0)(np.array(2.0)))
     -1.0
     """
-    c2, c1, c0 = (float(V.finite_real(k, v)) for k, v in (("c2", c2), ("c1", c1), ("c0", c0)))
+    c2, c1, c0 = (V.scalar(k, v) for k, v in (("c2", c2), ("c1", c1), ("c0", c0)))
     return Activation(
         f"poly2({c2:g},{c1:g},{c0:g})",
         lambda t: c2 * np.square(t) + c1 * np.asarray(t, dtype=float) + c0,
@@ -103,7 +112,7 @@ ACTIVATIONS = {
 }
 
 
-def get_activation(activation):
+def get_activation(activation, *, name="activation"):
     """Return an :class:`Activation` for a registered name or a callable.
 
     Parameters
@@ -131,8 +140,10 @@ def get_activation(activation):
             return ACTIVATIONS[activation]
         except KeyError:
             raise ValueError(
-                f"unknown activation {activation!r}; known: {', '.join(sorted(ACTIVATIONS))}"
+                f"{name}: unknown activation {activation!r}; known: {', '.join(sorted(ACTIVATIONS))}"
             ) from None
-    if callable(activation):
+    if callable(activation) and not isinstance(activation, type):
+        V.function(name, activation, nargs=1)
         return Activation(getattr(activation, "__name__", "custom"), activation)
-    raise TypeError(f"activation must be a name or a callable; got {activation!r}")
+    raise TypeError(f"{name} must be an activation name or a function of one argument; "
+                    f"got {activation!r}")

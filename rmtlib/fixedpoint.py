@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validate as V
+
 __all__ = ["FixedPointResult", "ConvergenceError", "solve_fixed_point"]
 
 
@@ -52,6 +54,7 @@ def solve_fixed_point(
     valid=None,
     raise_on_failure=True,
     name="fixed point",
+    residual_floor=1.0,
 ):
     """Solve a batch of independent fixed-point problems ``x = F(x)`` by Anderson mixing.
 
@@ -97,7 +100,31 @@ def solve_fixed_point(
     >>> round(float(r.x[0]), 10), r.converged
     (0.7390851332, True)
     """
-    x = np.array(x0, dtype=np.result_type(np.asarray(x0).dtype, float), copy=True)
+    V.function("func", func)
+    if isinstance(x0, (str, bytes)) or x0 is None:
+        raise TypeError(f"x0 must be a numeric array; got {x0!r}")
+    x0a = np.asarray(x0)
+    if x0a.dtype.kind not in "biufc":
+        raise TypeError(f"x0 must be a numeric array; got {x0!r}")
+    if not np.all(np.isfinite(x0a)):
+        raise ValueError("x0 must be finite")
+    tol = V.tolerance("tol", tol)
+    max_iter = V.iterations("max_iter", max_iter, maximum=10**6)
+    damping = V.damping("damping", damping)
+    memory = V.integer("memory", memory, minimum=0, maximum=50)
+    if valid is not None:
+        V.function("valid", valid)
+    raise_on_failure = V.boolean("raise_on_failure", raise_on_failure)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string; got {name!r}")
+    residual_floor = V.scalar("residual_floor", residual_floor)
+    if residual_floor < 0:
+        raise ValueError(f"residual_floor must be >= 0; got {residual_floor!r}")
+    V.check_allocation([x0a.shape + (max(memory, 1),)] * 2 + [x0a.shape] * 6,
+                       "the Anderson histories", "x0 (or memory)", itemsize=16)
+    x = np.array(x0a, dtype=np.result_type(x0a.dtype, float), copy=True)
+    if x.size == 0:
+        return FixedPointResult(x, True, 0, 0.0)
     scalar_problems = x.ndim <= 1
     shape = x.shape
     xb = x.reshape(-1, 1) if scalar_problems else x.reshape(-1, shape[-1])
@@ -124,7 +151,8 @@ def solve_fixed_point(
                 f"(problem index {bad[0]}); try a different starting point or damping"
             )
         g = fx - xb
-        res = np.max(np.abs(g), axis=1) / (1.0 + np.max(np.abs(xb), axis=1))
+        res = np.max(np.abs(g), axis=1) / np.maximum(residual_floor + np.max(np.abs(xb), axis=1),
+                                                     1e-300)
         active &= ~(res <= tol)
         if not active.any():
             return FixedPointResult(xb.reshape(shape), True, it, float(res.max()))

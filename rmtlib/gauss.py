@@ -61,10 +61,14 @@ def gaussian_expectation(f, tau=1.0, *, tol=1e-12):
     >>> round(gaussian_expectation(np.square, tau=2.0), 12)
     2.0
     """
-    act = get_activation(f)
-    tau = float(V.positive("tau", tau))
+    act = get_activation(f, name="f")
+    tau = _tau(tau)
+    tol = V.tolerance("tol", tol, high=1e-2)
     s = np.sqrt(tau)
-    pts = sorted({0.0, *(k / s for k in act.kinks if abs(k / s) < _CUTOFF)})
+    # Activations vary on the scale |t| ~ 1, i.e. |ξ| ~ 1/√τ: at large τ that is a narrow layer
+    # that adaptive quadrature would miss, so it becomes break points too.
+    layer = {sign * r / s for r in (1.0, 4.0, 16.0, 64.0) for sign in (-1, 1)} if tau > 1 else set()
+    pts = sorted(v for v in {0.0, *(k / s for k in act.kinks), *layer} if abs(v) < _CUTOFF)
     edges = [-_CUTOFF, *pts, _CUTOFF]
 
     def integrand(x):
@@ -108,6 +112,33 @@ class ActivationCoefficients(NamedTuple):
     d2: float
 
 
+def _tau(tau):
+    """τ > 0, a finite real scalar, below the range where e^{-ξ²/2} quadrature is meaningful."""
+    t = V.scalar("tau", tau)
+    if not 0 < t <= 1e12:
+        raise ValueError(f"tau must lie in (0, 1e12]; got {tau!r}")
+    return t
+
+
+def _d0_closed(fam, tau):
+    """d0 = ν - a0² - τ a1² without cancellation where the closed forms would cancel."""
+    if fam == "sin":
+        # e^{-τ}(sinh τ - τ), with the series of sinh τ - τ for small τ
+        shm = tau**3 / 6 * (1 + tau**2 / 20 * (1 + tau**2 / 42 * (1 + tau**2 / 72)))
+        return np.exp(-tau) * shm if tau < 0.1 else -np.expm1(-2 * tau) / 2 - tau * np.exp(-tau)
+    if fam == "cos":
+        return np.expm1(-tau) ** 2 / 2
+    if fam == "gaussian":
+        r = np.sqrt(1 + 2 * tau)
+        return tau**2 / ((1 + tau + r) * (1 + tau) * r)
+    if fam == "erf":
+        u = 2 * tau / (1 + 2 * tau)
+        # arcsin u - u = u³/6 + 3u⁵/40 + 5u⁷/112 + ...
+        small = u**3 / 6 * (1 + u**2 * (9 / 20 + u**2 * (75 / 280 + u**2 * 1225 / 6480)))
+        return 2 / np.pi * (small if u < 0.05 else np.arcsin(u) - u)
+    return None
+
+
 def _closed_forms(act, tau):
     """(a0, a1, a2, nu) in closed form, or None when the activation has none."""
     s = np.sqrt(tau)
@@ -129,7 +160,7 @@ def _closed_forms(act, tau):
     if fam == "erf":
         return 0.0, 2 / np.sqrt(np.pi * (1 + 2 * tau)), 0.0, 2 / np.pi * np.arcsin(2 * tau / (1 + 2 * tau))
     if fam == "sin":
-        return 0.0, np.exp(-tau / 2), 0.0, (1 - np.exp(-2 * tau)) / 2
+        return 0.0, np.exp(-tau / 2), 0.0, -np.expm1(-2 * tau) / 2
     if fam == "cos":
         return np.exp(-tau / 2), 0.0, -np.exp(-tau / 2), (1 + np.exp(-2 * tau)) / 2
     if fam == "gaussian":
@@ -140,6 +171,9 @@ def _closed_forms(act, tau):
         c2, c1, c0 = act.params
         return c2 * tau + c0, c1, 2 * c2, 3 * c2**2 * tau**2 + c1**2 * tau + c0**2 + 2 * c2 * c0 * tau
     if fam == "exp":
+        if tau > 354:
+            raise ValueError(f"tau = {tau!r} is too large for 'exp': E exp(√τ ξ)² = e^(2τ) "
+                             "overflows the floating-point range (tau must be <= 354)")
         e = np.exp(tau / 2)
         return e, e, e, np.exp(2 * tau)
     return None
@@ -155,7 +189,13 @@ def _quadrature(act, tau):
     a1 = gaussian_expectation(_weighted(act, lambda t: t, "t"), tau) / tau
     a2 = gaussian_expectation(_weighted(act, lambda t: t * t / tau - 1, "(t²/τ-1)"), tau) / tau
     nu = gaussian_expectation(_weighted(act, lambda t: act(t), "σ"), tau)
-    return a0, a1, a2, nu
+    # d0 = E[(σ(√τξ) - a0 - a1√τξ)²]: a mean of squares, so never negative, and no
+    # cancellation between ν, a0² and τa1² (which are nearly equal at small τ).
+    resid = Activation(f"σ-linear·{act.name}",
+                       lambda t: (np.asarray(act(t), dtype=float) - a0 - a1 * np.asarray(t)) ** 2,
+                       act.kinks)
+    d0 = gaussian_expectation(resid, tau)
+    return a0, a1, a2, nu, d0
 
 
 def activation_coefficients(activation, tau=1.0, *, method="auto"):
@@ -218,7 +258,7 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
 
     Examples
     --------
-    >>> c = activation_coefficients("relu")
+    >>> c = activation_coefficients("relu")   # d0 = 1/4 - 1/(2π), d1 = 1/4, d2 = 1/(8π)
     >>> round(c.d0, 6), c.d1, round(c.d2, 6)
     (0.090845, 0.25, 0.039789)
     >>> round(activation_coefficients("erf").d0, 8)
@@ -227,19 +267,25 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
     0.605706
     """
     act = get_activation(activation)
-    tau = float(V.positive("tau", tau))
-    if method not in ("auto", "closed_form", "quadrature"):
-        raise ValueError(f"method must be 'auto', 'closed_form' or 'quadrature'; got {method!r}")
+    tau = _tau(tau)
+    method = V.choice("method", method, ("auto", "closed_form", "quadrature"))
     vals = None if method == "quadrature" else _closed_forms(act, tau)
     if vals is None:
         if method == "closed_form":
             raise ValueError(
                 f"no closed form for {act.name!r}; closed forms exist for {', '.join(CLOSED_FORM_NAMES)}"
             )
-        vals = _quadrature(act, tau)
-    a0, a1, a2, nu = (float(v) for v in vals)
+        a0, a1, a2, nu, d0 = (float(v) for v in _quadrature(act, tau))
+    else:
+        a0, a1, a2, nu = (float(v) for v in vals)
+        d0 = _d0_closed(act.family or act.name, tau)
+        d0 = nu - a0 * a0 - tau * a1 * a1 if d0 is None else float(d0)
     d1, d2 = a1 * a1, (a2 / 2) ** 2
-    return ActivationCoefficients(a0, a1, a2, nu, nu - a0 * a0 - tau * d1, d1, d2)
+    out = ActivationCoefficients(a0, a1, a2, nu, d0, d1, d2)
+    if not all(np.isfinite(out)):
+        raise ValueError(f"the coefficients of {act.name!r} at tau = {tau!r} are not finite "
+                         f"(overflow): {out}")
+    return out
 
 
 #: Named activations (and families) whose coefficients have a closed form.
@@ -279,13 +325,14 @@ def hermite_coefficients(activation, kmax, tau=1.0):
 
     Examples
     --------
-    >>> [round(float(c), 6) for c in hermite_coefficients("relu", 2)]
+    >>> [round(float(c), 6) for c in hermite_coefficients("relu", 2)]   # 1/√(2π), 1/2, 1/(2√π)
     [0.398942, 0.5, 0.282095]
     """
     act = get_activation(activation)
     kmax = V.integer("kmax", kmax, minimum=0)
-    tau = float(V.positive("tau", tau))
+    tau = _tau(tau)
     x, w = _gl_rule(act, tau)
+    V.check_allocation([(kmax + 1, x.size)], "the table of Hermite functions", "kmax")
     f = np.asarray(act(np.sqrt(tau) * x), dtype=float)
     if not np.all(np.isfinite(f)):
         raise ValueError(f"the function {act.name!r} returned non-finite values")

@@ -47,11 +47,20 @@ RF_KERNEL_CLOSED_FORMS = ("linear", "relu", "leaky_relu", "abs", "sign", "step",
 _HERMITE_ORDER = 40
 
 
+def _data(X, name="X"):
+    X = V.matrix(name, X)
+    if np.abs(X).max() > 1e100:
+        raise ValueError(f"{name} has entries above 1e100: its Gram matrix would overflow")
+    V.check_allocation([(X.shape[1], X.shape[1])] * 4, "the n × n kernel matrix", name)
+    return X
+
+
 def _data_pair(X, Y):
-    X = V.matrix("X", X)
-    Y = X if Y is None else V.matrix("Y", Y)
+    X = _data(X)
+    Y = X if Y is None else _data(Y, "Y")
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"X and Y must have the same dimension p: {X.shape[0]} != {Y.shape[0]}")
+    V.check_allocation([(X.shape[1], Y.shape[1])] * 6, "the n × m kernel matrix", "X and Y")
     return X, Y
 
 
@@ -225,7 +234,7 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     >>> bool(np.linalg.norm(K - E, 2) < 0.05)
     True
     """
-    X = V.matrix("X", X)
+    X = _data(X)
     p, n = X.shape
     sq = np.sum(X * X, axis=0)
     tau = float(sq.mean())
@@ -245,8 +254,8 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
         S = np.full((n, n), np.nanmean(G2))
     else:
         lab = np.asarray(labels)
-        if lab.shape != (n,):
-            raise ValueError(f"labels must have shape ({n},); got {lab.shape}")
+        if lab.shape != (n,) or lab.dtype.kind not in "iu":
+            raise ValueError(f"labels must be integers of shape ({n},); got {lab!r:.60}")
         classes = np.unique(lab)
         blocks = np.array([[np.nanmean(G2[np.ix_(lab == a, lab == b)]) for b in classes]
                            for a in classes])
@@ -256,7 +265,7 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
 
 
 def _scalar_function(f):
-    act = get_activation(f)
+    act = get_activation(f, name="f")
 
     def call(t):
         val = np.asarray(act(np.asarray(t, dtype=float)), dtype=float)
@@ -290,7 +299,7 @@ def inner_product_kernel(X, f):
     >>> inner_product_kernel(np.eye(2), np.exp).round(4).tolist()
     [[1.6487, 1.0], [1.0, 1.6487]]
     """
-    X = V.matrix("X", X)
+    X = _data(X)
     return _scalar_function(f)(X.T @ X / X.shape[0])
 
 
@@ -335,11 +344,18 @@ def inner_product_kernel_coefficients(f, tau=1.0, trC2_over_p2=0.0):
     >>> round(c.const, 6), round(c.slope, 6), round(c.shift, 6)
     (1.0, 1.0, 0.718282)
     """
-    tau = float(V.positive("tau", tau))
-    t2 = float(V.nonnegative("trC2_over_p2", trC2_over_p2))
+    tau = V.scalar("tau", tau)
+    if not 0 < tau <= 1e12:
+        raise ValueError(f"tau must lie in (0, 1e12]; got {tau!r}")
+    t2 = V.scalar("trC2_over_p2", trC2_over_p2)
+    if t2 < 0:
+        raise ValueError(f"trC2_over_p2 must be >= 0; got {trC2_over_p2!r}")
     fn = _scalar_function(f)
     f0, f1, f2 = _derivatives(fn, 0.0)
-    ftau = float(fn(tau))
+    with np.errstate(all="ignore"):
+        ftau = float(np.asarray(get_activation(f, name="f")(np.asarray(tau)), dtype=float))
+    if not np.isfinite(ftau):
+        raise ValueError(f"tau = {tau!r}: f(tau) is not finite")
     return InnerProductEquivalent(f0 + f2 / 2 * t2, f1, ftau - f0 - tau * f1)
 
 
@@ -358,7 +374,7 @@ def inner_product_kernel_equivalent(X, f):
     >>> bool(np.linalg.norm(K - E, 2) < 0.05)
     True
     """
-    X = V.matrix("X", X)
+    X = _data(X)
     p, n = X.shape
     G = X.T @ X / p
     tau = float(np.trace(G) / n)
@@ -380,6 +396,7 @@ def inner_product_kernel_density(x, f, ratio, tau=1.0):
     0.4211
     """
     x = V.finite_real("x", x)
+    ratio = V.scalar("ratio", ratio)
     c = inner_product_kernel_coefficients(f, tau)
     if c.slope == 0:
         raise ValueError("f'(0) = 0: the bulk degenerates to an atom at the shift")
@@ -394,7 +411,7 @@ def distance_kernel(X, f):
     >>> distance_kernel(np.eye(2), lambda t: np.exp(-t / 2)).round(4).tolist()
     [[1.0, 0.6065], [0.6065, 1.0]]
     """
-    X = V.matrix("X", X)
+    X = _data(X)
     sq = np.sum(X * X, axis=0)
     D = np.maximum(np.add.outer(sq, sq) - 2 * X.T @ X, 0.0) / X.shape[0]
     return _scalar_function(f)(D)
@@ -453,12 +470,14 @@ def distance_kernel_equivalent(X, f, labels, means, covariances=None):
     >>> bool(np.linalg.norm(distance_kernel(X, g) - distance_kernel_equivalent(X, g, y, M), 2) < 0.2)
     True
     """
-    X = V.matrix("X", X)
+    X = _data(X)
     p, n = X.shape
     lab = np.asarray(labels)
     if lab.shape != (n,) or lab.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers of shape ({n},)")
     mu = V.matrix("means", means)
+    if np.abs(mu).max() > 1e100:
+        raise ValueError("means has entries above 1e100: the distances would overflow")
     K = mu.shape[0]
     if mu.shape[1] != p or lab.min() < 0 or lab.max() >= K:
         raise ValueError(f"means must have shape (K, {p}) with labels in 0..K-1")

@@ -42,13 +42,16 @@ def random_entries(shape, distribution="gaussian", *, rng, df=5.0):
     >>> random_entries((2, 3), "rademacher", rng=0).shape
     (2, 3)
     """
+    shape = V.shape("shape", shape)
+    distribution = V.choice("distribution", distribution, ENTRY_DISTRIBUTIONS)
+    V.check_allocation(shape, "the array of entries", "shape")
+    df = float(V.in_range("df", V.scalar("df", df), 2.0, np.inf, low_open=True, high_open=True))
     gen = V.rng(rng)
     if distribution == "gaussian":
         return gen.standard_normal(shape)
     if distribution == "rademacher":
         return gen.choice(np.array([-1.0, 1.0]), size=shape)
     if distribution == "student-t":
-        df = float(V.in_range("df", df, 2.0, np.inf, low_open=True, high_open=True))
         return gen.standard_t(df, size=shape) * np.sqrt((df - 2.0) / df)
     raise ValueError(
         f"distribution must be one of {ENTRY_DISTRIBUTIONS}; got {distribution!r}"
@@ -74,8 +77,9 @@ def covariance_data(p, n, pop_eigs=None, *, rng, distribution="gaussian", df=5.0
     >>> covariance_data(3, 5, [1.0, 2.0, 3.0], rng=0).shape
     (3, 5)
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n)
+    V.check_allocation([(p, n)] * 2, "the p × n data matrix", "p and n")
     Z = random_entries((p, n), distribution, rng=rng, df=df)
     if pop_eigs is None:
         return Z
@@ -100,8 +104,9 @@ def spiked_covariance_data(p, n, ells, *, rng, distribution="gaussian"):
     >>> X.shape, U.shape
     ((50, 100), (50, 1))
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n)
+    V.check_allocation([(p, n)] * 3, "the p × n data matrix", "p and n")
     ells = np.atleast_1d(V.nonnegative("ells", ells))
     if ells.ndim != 1 or ells.size > p:
         raise ValueError(f"ells must be a 1-d array of at most p={p} spike strengths")
@@ -139,8 +144,9 @@ def gaussian_mixture(p, n, means, *, rng, proportions=None, covariances=None):
     >>> X.shape, np.bincount(y).tolist()
     ((4, 10), [5, 5])
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n)
+    V.check_allocation([(p, n)] * 3, "the p × n data matrix", "p and n")
     mu = V.matrix("means", means)
     if mu.shape[1] != p:
         raise ValueError(f"means must have shape (K, {p}); got {mu.shape}")
@@ -170,9 +176,12 @@ def sphere_data(p, n, *, rng, radius=1.0):
     >>> np.allclose(np.linalg.norm(X, axis=0), 1.0)
     True
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
-    radius = float(V.positive("radius", radius))
+    p = V.size("p", p)
+    n = V.size("n", n)
+    V.check_allocation([(p, n)] * 2, "the p × n data matrix", "p and n")
+    radius = V.scalar("radius", radius)
+    if not 0 < radius <= 1e150:
+        raise ValueError(f"radius must lie in (0, 1e150]; got {radius!r}")
     Z = V.rng(rng).standard_normal((p, n))
     return radius * Z / np.linalg.norm(Z, axis=0)
 
@@ -191,6 +200,9 @@ def sample_covariance_eigvals(X):
     """
     X = V.matrix("X", X)
     p, n = X.shape
+    V.check_allocation([(min(p, n),) * 2] * 3, "the min(p, n)² Gram matrix", "X")
+    if np.abs(X).max() > 1e150:
+        raise ValueError("X has entries above 1e150: its Gram matrix would overflow")
     if p <= n:
         return np.linalg.eigvalsh(X @ X.T / n)
     ev = np.linalg.eigvalsh(X.T @ X / n)

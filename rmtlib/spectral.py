@@ -77,9 +77,15 @@ def circle_contour(center, radius, n_points=400):
     >>> complex(np.round(np.sum(C.weights / C.nodes), 12))   # (1/2πi) ∮ dz/z = 1
     (1+0j)
     """
-    center = float(V.finite_real("center", center))
-    radius = float(V.positive("radius", radius))
-    n_points = V.integer("n_points", n_points, minimum=8)
+    center = V.scalar("center", center)
+    radius = V.scalar("radius", radius)
+    if not 0 < radius <= 1e150:
+        raise ValueError(f"radius must lie in (0, 1e150]; got {radius!r}")
+    if abs(center) > 1e150:
+        raise ValueError(f"center must lie in [-1e150, 1e150]; got {center!r}")
+    n_points = V.integer("n_points", n_points, minimum=8, maximum=10**8)
+    V.check_allocation([(n_points,)] * 4, "the contour's nodes and weights", "n_points",
+                       itemsize=16)
     e = np.exp(2j * np.pi * np.arange(n_points) / n_points)
     return Contour(center + radius * e, radius * e / n_points)
 
@@ -104,6 +110,7 @@ def contour_integral(func, center, radius, n_points=400):
     >>> round(contour_integral(lambda z: z**3 / (z - 2) ** 2, 2.0, 1.0).real, 10)   # (z³)' at 2
     12.0
     """
+    V.function("func", func)
     C = circle_contour(center, radius, n_points)
     vals = np.asarray(func(C.nodes))
     if vals.shape != C.nodes.shape:
@@ -153,7 +160,8 @@ def cauchy_functional(trace_fn, center, radius, f=None, n_points=400):
     >>> round(cauchy_functional(R.trace, 1.5, 1.0, f=lambda z: z**2), 10)   # 1 + 4
     5.0
     """
-    fn = (lambda z: np.ones_like(z)) if f is None else f
+    V.function("trace_fn", trace_fn)
+    fn = (lambda z: np.ones_like(z)) if f is None else V.function("f", f)
     val = contour_integral(lambda z: fn(z) * trace_fn(z), center, radius, n_points)
     if abs(val.imag) > 1e-8 * max(1.0, abs(val.real)):
         raise ValueError(
@@ -195,7 +203,15 @@ def spectral_integral(f, stieltjes, lower, upper, *, nodes=400):
     >>> round(spectral_integral(lambda z: z**2, lambda z: mp_stieltjes(z, 0.5), 0.0, 3.1), 10)
     1.5
     """
-    nodes = V.integer("nodes", nodes, minimum=8)
+    V.function("f", f)
+    V.function("stieltjes", stieltjes)
+    lower, upper = V.scalar("lower", lower), V.scalar("upper", upper)
+    if not lower < upper:
+        raise ValueError(f"lower must be below upper; got lower = {lower!r}, upper = {upper!r}")
+    if max(abs(lower), abs(upper)) > 1e150:
+        raise ValueError("lower and upper must lie within [-1e150, 1e150]")
+    nodes = V.integer("nodes", nodes, minimum=8, maximum=10**8)
+    V.check_allocation([(nodes,)] * 6, "the contour's nodes", "nodes", itemsize=16)
     half = nodes // 2
     theta = np.pi * (np.arange(half) + 0.5) / half
     centre, ra = (lower + upper) / 2, (upper - lower) / 2
@@ -240,6 +256,8 @@ class EmpiricalResolvent:
 
     def __init__(self, M):
         M = V.matrix("M", M, square=True)
+        if np.abs(M).max() > 1e150:
+            raise ValueError("M has entries above 1e150 (its eigendecomposition would overflow)")
         if not np.allclose(M, M.T, atol=1e-10 * max(1.0, np.abs(M).max())):
             raise ValueError("M must be symmetric")
         self.eigenvalues, self.eigenvectors = np.linalg.eigh(M)
@@ -274,8 +292,13 @@ class EmpiricalResolvent:
         b = a if b is None else V.finite_real("b", b)
         if a.shape != (p,) or b.shape != (p,):
             raise ValueError(f"a and b must have shape ({p},); got {a.shape} and {b.shape}")
+        # Bilinear: computed for unit vectors, then scaled (no overflow in the products).
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        a, b = a / (na if na > 0 else 1.0), b / (nb if nb > 0 else 1.0)
         U = self.eigenvectors
-        out = k @ ((U.T @ a) * (U.T @ b))
+        out = k @ ((U.T @ a) * (U.T @ b)) * (na * nb)
+        if not np.all(np.isfinite(out)):
+            raise ValueError("a and b: the quadratic form overflows the floating-point range")
         return complex(out) if z.ndim == 0 else out
 
     def functional(self, interval, A=None, f=None):
@@ -294,13 +317,21 @@ class EmpiricalResolvent:
         -------
         float
         """
-        lo, hi = (float(v) for v in V.finite_real("interval", interval))
+        iv = V.vector("interval", interval, length=2)
+        lo, hi = float(iv[0]), float(iv[1])
+        if not lo < hi:
+            raise ValueError(f"interval must be (low, high) with low < high; got {interval!r}")
+        if f is not None:
+            V.function("f", f)
         sel = (self.eigenvalues > lo) & (self.eigenvalues < hi)
         if not sel.any():
             raise ValueError(f"no eigenvalue of M lies in the interval ({lo:g}, {hi:g})")
         U = self.eigenvectors[:, sel]
-        quad = np.ones(sel.sum()) if A is None else np.einsum(
-            "ij,ik,kj->j", U, V.matrix("A", A, square=True), U)
+        if A is not None:
+            A = V.matrix("A", A, square=True)
+            if A.shape[0] != self.eigenvalues.size:
+                raise ValueError(f"A must be {self.eigenvalues.size} × {self.eigenvalues.size}")
+        quad = np.ones(sel.sum()) if A is None else np.einsum("ij,ik,kj->j", U, A, U)
         lam = self.eigenvalues[sel]
         fv = np.ones_like(lam) if f is None else np.asarray(f(lam), dtype=float)
         return float(np.mean(fv * quad))

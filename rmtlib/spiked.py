@@ -156,18 +156,36 @@ def spike_quadratic_form(z, ell, ratio):
     >>> round(spike_quadratic_form(-1.0, 2.0, 0.5).real, 6)
     0.299193
     """
-    c = float(V.positive("ratio", ratio))
-    ell = float(V.nonnegative("ell", ell))
+    c = V.scalar("ratio", ratio)
+    if not 0 < c <= 1e12:
+        raise ValueError(f"ratio must lie in (0, 1e12]; got {ratio!r}")
+    ell = V.scalar("ell", ell)
+    if ell < 0:
+        raise ValueError(f"ell must be >= 0; got {ell!r}")
     z = V.finite_complex("z", z)
+    if np.any(z == 0):
+        raise ValueError("z = 0 is a pole of u^T Q(z) u (zero eigenvalues); use z != 0")
     m = np.asarray(mp_stieltjes(z, c))
     mt = c * m - (1 - c) / z
     out = -1.0 / (z * (1 + mt * (1 + ell)))
     return complex(out) if out.ndim == 0 else out
 
 
+# The contour around the outlier has radius half its gap to the bulk edge b; below this
+# relative gap the transform near the edge loses more than ~1e-9 to rounding: refused.
+_MIN_GAP = 1e-8
+
+
 def _contour_moments(ell, ratio, n_points):
     ell = np.atleast_1d(V.nonnegative("ell", ell))
-    c = float(V.positive("ratio", ratio))
+    c = V.scalar("ratio", ratio)
+    if not 0 < c <= 1e12:
+        raise ValueError(f"ratio must lie in (0, 1e12]; got {ratio!r}")
+    if ell.size == 0:
+        raise ValueError("ell must not be empty")
+    if np.any(ell > 1e100):
+        raise ValueError(f"ell must be at most 1e100; got {V._show(ell)}")
+    n_points = V.integer("n_points", n_points, minimum=8, maximum=10**6)
     if np.any(ell <= np.sqrt(c)):
         raise ValueError(
             f"ell must exceed the BBP threshold sqrt(ratio) = {np.sqrt(c):.6g} for an isolated "
@@ -175,10 +193,16 @@ def _contour_moments(ell, ratio, n_points):
         )
     b = mp_edges(c)[1]
     out = []
-    for e in ell:
+    for e in ell.ravel():
         # A circle around the outlier that stays clear of the bulk [a, b].
         centre = spike_eigenvalue(e, c)
         radius = (centre - b) / 2
+        if centre - b <= _MIN_GAP * b:
+            raise ValueError(
+                f"ell = {e:.10g} is too close to the BBP threshold sqrt(ratio) = {np.sqrt(c):.10g}: "
+                f"the outlier is within {_MIN_GAP:g} (relative) of the bulk edge, where no "
+                "contour separates them accurately; use spike_eigenvalue / spike_alignment"
+            )
 
         def qf(z):
             return spike_quadratic_form(z, e, c)
@@ -292,6 +316,12 @@ def simulate_spikes(p, n, ells, *, rng, distribution="gaussian", full_spectrum=F
     (True, True)
     """
     ells = np.atleast_1d(V.nonnegative("ells", ells))
+    if ells.size == 0:
+        raise ValueError("ells must contain at least one spike strength")
+    full_spectrum = V.boolean("full_spectrum", full_spectrum)
+    p, n = V.size("p", p), V.size("n", n)
+    V.check_allocation([(p, n), (p, n), (p, p), (p, p)], "the p × n data and p × p covariance",
+                       "p and n")
     X, U = spiked_covariance_data(p, n, ells, rng=rng, distribution=distribution)
     r = ells.size
     S = X @ X.T / n

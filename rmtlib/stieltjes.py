@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import _validate as V
+from .mp import _RATIO_RANGE
 from .fixedpoint import ConvergenceError, solve_fixed_point
 
 __all__ = [
@@ -42,12 +43,17 @@ __all__ = [
     "delta_equivalent",
 ]
 
-# Newton stages of the continuation in Im z: from the scale of the support down to the target.
-_ETA_STEPS = 10.0 ** -np.arange(0, 10)
+# Continuation in Im z: from the scale of the support down to the target, by this factor per
+# Newton stage, until Im z is below _ETA_FLOOR times |Re z| (then one jump to the target).
+_ETA_RATIO = 0.1
+_ETA_FLOOR = 1e-8
+_MAX_STAGES = 120
 # A solution is accepted when Silverstein's equation holds to this relative accuracy. At a
 # spectral edge the root is double, so the iterate itself is only accurate to ~sqrt(eps), but
 # the equation (hence the density) is satisfied to rounding.
 _EQ_TOL = 1e-10
+# Highest order accepted by silverstein_moment (the cost is O(k²)).
+MOMENT_MAX_ORDER = 5_000
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,21 @@ class SilversteinSolution:
     residual: float
 
 
-def _spectrum(ratio, pop_eigs, pop_weights):
-    c = float(V.positive("ratio", ratio)) if np.ndim(ratio) == 0 else None
-    if c is None:
-        raise ValueError("ratio must be a scalar in (0, inf)")
-    t, w = V.spectrum(pop_eigs, pop_weights)
-    if not np.any(t > 0):
-        raise ValueError("pop_eigs must contain at least one positive eigenvalue")
+def _spectrum(ratio, pop_eigs, pop_weights, names=("pop_eigs", "pop_weights")):
+    c = V.scalar("ratio", ratio)
+    lo, hi = _RATIO_RANGE
+    if not lo <= c <= hi:
+        raise ValueError(f"ratio must lie in [{lo:g}, {hi:g}]; got {ratio!r}")
+    t, w = V.spectrum(pop_eigs, pop_weights, eigs_name=names[0], weights_name=names[1])
+    pos = t[t > 0]
+    if pos.size == 0:
+        raise ValueError(f"{names[0]} must contain at least one positive eigenvalue")
+    if not 1e-100 <= pos.max() <= 1e100 or pos.max() > 1e12 * pos.min():
+        raise ValueError(
+            f"{names[0]} must have positive atoms within [1e-100, 1e100] spanning at most 12 "
+            f"decades (the equation cannot be resolved in double precision beyond); got "
+            f"[{pos.min():.3g}, {pos.max():.3g}]"
+        )
     # Merge repeated atoms: the equations only see the law ν.
     tu, inv = np.unique(t, return_inverse=True)
     wu = np.bincount(inv, weights=w)
@@ -124,45 +138,40 @@ def _newton_map(z, c, t, w):
     return step
 
 
-def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS, dist=None):
+def _solve_mtilde(z, c, t, w, tol, max_iter, dist=None):
     """m̃(z) for complex z with Im z >= 0 (flattened); returns (m̃, iterations, residual).
 
-    ``steps`` are the continuation levels of Im z relative to the support scale; ``dist`` is the
-    distance of Re z to the singularities of m̃ (support and 0). A point leaves the continuation
-    once the next level is below half that distance: m̃ is analytic in the disc of radius
-    ``dist``, so Newton's method can jump from there straight to the target.
+    ``dist`` is the distance of Re z to the singularities of m̃ (support and 0), 0 inside the
+    support. The continuation lowers Im z geometrically from the scale of the support; a point
+    leaves it once the level is below half its ``dist`` (m̃ is analytic in that disc, so Newton's
+    method can jump from there straight to the target) or below ``_ETA_FLOOR |Re z|`` (inside
+    the support, where the solution in C⁺ of the equation at Im z = 0 is the one continued).
     """
     if dist is None:
         dist = np.zeros(z.shape)
     scale = t.max() * (1 + np.sqrt(c)) ** 2
     eta0 = scale
     z0 = z.real + 1j * np.maximum(z.imag, eta0)
+    # Iterate on u = z m̃ (of order 1 at Im z >= eta0), so the tolerance is relative.
     r = solve_fixed_point(
-        lambda m: _equation_map(m, z0, c, t, w), -1.0 / z0, tol=tol, max_iter=max_iter,
-        valid=lambda m: m.imag >= 0, name="Silverstein equation (far from the axis)",
+        lambda u: z0 * _equation_map(u / z0, z0, c, t, w), -np.ones_like(z0), tol=tol,
+        max_iter=max_iter, valid=lambda u: (u / z0).imag >= 0,
+        name="Silverstein equation (far from the axis)",
     )
-    mt, its = r.x, r.iterations
-    # Continuation towards the real axis: each Newton stage starts from the previous solution.
-    # ``level`` is the Im z at which each point is currently solved.
+    mt, its = r.x / z0, r.iterations
     level = np.maximum(z.imag, eta0)
-    for eta in [eta0 * s for s in steps[1:]] + [0.0]:
-        target = np.maximum(z.imag, eta)
-        todo = target < level
-        if eta > 0:
-            todo &= dist < 2 * level
-        else:
-            target = z.imag
+    stop = np.maximum(dist / 2, _ETA_FLOOR * np.abs(z.real))
+    eta = eta0
+    for _ in range(_MAX_STAGES):
+        eta *= _ETA_RATIO
+        todo = (level > z.imag) & (level > stop) & (eta > z.imag)
         if not todo.any():
-            continue
-        zs = z.real[todo] + 1j * target[todo]
-        r = solve_fixed_point(
-            _newton_map(zs, c, t, w), mt[todo], tol=tol, max_iter=max_iter, memory=0,
-            raise_on_failure=False, name="Silverstein equation (Newton)",
-        )
-        mt = mt.copy()
-        mt[todo] = r.x
-        level = np.where(todo, target, level)
-        its += r.iterations
+            break
+        mt, its = _newton_stage(mt, z.real + 1j * eta, todo, c, t, w, tol, max_iter, its)
+        level = np.where(todo, eta, level)
+    todo = level > z.imag
+    if todo.any():
+        mt, its = _newton_stage(mt, z, todo, c, t, w, tol, max_iter, its)
     res = _equation_residual(mt, z, c, t, w)
     if not np.all(res <= _EQ_TOL):
         k = int(np.argmax(res))
@@ -171,6 +180,16 @@ def _solve_mtilde(z, c, t, w, tol, max_iter, steps=_ETA_STEPS, dist=None):
             f"{res[k]:.2e} > {_EQ_TOL:.0e} after {its} iterations"
         )
     return mt, its, float(res.max(initial=0.0))
+
+
+def _newton_stage(mt, zs, todo, c, t, w, tol, max_iter, its):
+    r = solve_fixed_point(
+        _newton_map(zs[todo], c, t, w), mt[todo], tol=tol, max_iter=max_iter, memory=0,
+        raise_on_failure=False, residual_floor=0.0, name="Silverstein equation (Newton)",
+    )
+    mt = mt.copy()
+    mt[todo] = r.x
+    return mt, its + r.iterations
 
 
 def silverstein_atom(ratio, pop_eigs, pop_weights=None):
@@ -364,27 +383,56 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
 
     Examples
     --------
-    >>> s = silverstein_solve(-1.0, 0.5, [1.0])     # one atom: Marchenko–Pastur
+    >>> s = silverstein_solve(-1.0, 0.5, [1.0])     # MP: m = (√17 - 3)/2, m̃ = c m + (c - 1)/z
     >>> round(float(s.m.real), 6), round(float(s.m_tilde.real), 6)
     (0.561553, 0.780776)
     """
     c, t, w = _spectrum(ratio, pop_eigs, pop_weights)
     z = V.finite_complex("z", z)
+    return _solve(z, c, t, w, V.tolerance("tol", tol), V.iterations("max_iter", max_iter))
+
+
+# Beyond this multiple of the support's scale, m̃ is its moment series (error below 1e-24).
+_FAR = 1e6
+
+
+def _solve(z, c, t, w, tol=1e-13, max_iter=500):
+    """silverstein_solve on validated input."""
+    V.check_allocation([z.shape + t.shape] * 4, "the grid of z times the atoms", "z",
+                       itemsize=16)
     intervals = silverstein_support(c, t, w)
     _check_off_support(z, c, t, w, intervals)
+    scale = t.max() * (1 + np.sqrt(c)) ** 2
+    if np.any((np.abs(z) < 1e-100 * scale) & (np.abs(z) > 0)):
+        raise ValueError(f"z is too close to the pole at 0 (|z| < 1e-100 × {scale:.3g})")
     zf = z.ravel()
-    lower = zf.imag < 0
-    zu = np.where(lower, zf.conj(), zf)
-    x = zu.real[:, None]
-    to_support = np.where((x >= intervals[:, 0]) & (x <= intervals[:, 1]), 0.0,
-                          np.minimum(np.abs(x - intervals[:, 0]), np.abs(x - intervals[:, 1])))
-    dist = np.minimum(to_support.min(axis=1), np.abs(zu.real))
-    mt, its, res = _solve_mtilde(zu, c, t, w, tol, max_iter, dist=dist)
-    mt = np.where(lower, mt.conj(), mt)
+    far = np.abs(zf) > _FAR * scale
+    mt = np.empty(zf.shape, complex)
+    mt[far] = _moment_series(zf[far], c, t, w)
+    its, res = 0, 0.0
+    if not far.all():
+        zn = zf[~far]
+        lower = zn.imag < 0
+        zu = np.where(lower, zn.conj(), zn)
+        x = zu.real[:, None]
+        to_support = np.where((x >= intervals[:, 0]) & (x <= intervals[:, 1]), 0.0,
+                              np.minimum(np.abs(x - intervals[:, 0]), np.abs(x - intervals[:, 1])))
+        dist = np.minimum(to_support.min(axis=1), np.abs(zu.real))
+        mtn, its, res = _solve_mtilde(zu, c, t, w, tol, max_iter, dist=dist)
+        mt[~far] = np.where(lower, mtn.conj(), mtn)
     # Off the support on the real axis the transforms are real: drop rounding-level Im parts.
     mt = np.where(zf.imag == 0, mt.real + 0j, mt)
     m = -np.sum(w / (1.0 + t * mt[:, None]), axis=-1) / zf
     return SilversteinSolution(z, m.reshape(z.shape), mt.reshape(z.shape), its, res)
+
+
+def _moment_series(z, c, t, w):
+    """m̃(z) = -1/z - Σ_k c β_k / z^{k+1} for |z| ≫ scale (β_k the moments of μ, k <= 3)."""
+    a1, a2, a3 = (np.sum(w * t**j) for j in (1, 2, 3))
+    b1, b2, b3 = a1, a2 + c * a1**2, a3 + 3 * c * a1 * a2 + c**2 * a1**3
+    u = 1.0 / z
+    # m = -u(1 + b1 u + b2 u² + b3 u³); m̃ = c m - (1 - c) u
+    return -u * (1 + c * u * (b1 + u * (b2 + u * b3)))
 
 
 def _scalar(out):
@@ -463,6 +511,8 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     """
     c, t, w = _spectrum(ratio, pop_eigs, pop_weights)
     xv = V.finite_real("x", x)
+    V.check_allocation([xv.shape + t.shape] * 4, "the grid of x times the atoms", "x",
+                       itemsize=16)
     intervals = silverstein_support(c, t, w)
     flat = xv.ravel()
     inside = np.zeros(flat.shape, bool)
@@ -471,7 +521,7 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     out = np.zeros(flat.shape)
     if inside.any():
         # Inside the support the solution in C⁺ is unique, so a short continuation suffices.
-        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, 1e-13, 500, _ETA_STEPS[:4])
+        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, 1e-13, 500)
         m = -np.sum(w / (1.0 + t * mt[:, None]), axis=-1) / flat[inside]
         out[inside] = np.maximum(m.imag, 0.0) / np.pi
     out = out.reshape(xv.shape)
@@ -493,44 +543,67 @@ def silverstein_moment(k, ratio, pop_eigs, pop_weights=None):
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        ``k`` above 5000, or a moment outside the double-precision range (it grows like
+        :math:`(t_{\\max}(1+\\sqrt c)^2)^k`).
+
     Notes
     -----
     The moment generating series :math:`M(x) = \\sum_{j\\ge1}\\beta_jx^j` and
     :math:`\\Psi(x) = \\sum_{j\\ge1}\\alpha_jx^j` satisfy :math:`M(x) = \\Psi\\big(x(1 + cM(x))\\big)`
-    (the power-series form of Silverstein's equation), solved order by order. This gives
-    :math:`\\beta_2 = \\alpha_2 + c\\alpha_1^2`, :math:`\\beta_3 = \\alpha_3 + 3c\\alpha_1\\alpha_2 + c^2\\alpha_1^3`,
+    (the power-series form of Silverstein's equation). With :math:`y = x(1 + cM(x))`,
+    :math:`y = x\\,\\varphi(y)` for :math:`\\varphi = 1 + c\\Psi`, so Lagrange inversion gives
+
+    .. math:: \\beta_k = \\frac1k\\,[y^{k-1}]\\,\\Psi'(y)\\,\\varphi(y)^k
+              = \\frac1k\\sum_{j=1}^k j\\,\\alpha_j\\,[y^{k-j}]\\varphi(y)^k,
+
+    and the coefficients :math:`P_n` of :math:`\\varphi^k` follow from J. C. P. Miller's
+    recurrence :math:`P_n = \\frac1n\\sum_{i=1}^n((k+1)i - n)\\,c\\,\\alpha_i\\,P_{n-i}`:
+    O(k²) operations on positive terms only (no cancellation), accumulated in logarithms with
+    the atoms scaled by the largest one, so nothing overflows before the result does. This
+    gives :math:`\\beta_2 = \\alpha_2 + c\\alpha_1^2`, :math:`\\beta_3 = \\alpha_3 + 3c\\alpha_1\\alpha_2 + c^2\\alpha_1^3`,
     :math:`\\beta_4 = \\alpha_4 + 4c\\alpha_1\\alpha_3 + 2c\\alpha_2^2 + 6c^2\\alpha_1^2\\alpha_2 + c^3\\alpha_1^4`.
 
     References
     ----------
-    Bai & Silverstein (2010), Lemma 3.2 and §3.1.1; Couillet & Liao (2022), §2.3.
+    Bai & Silverstein (2010), Lemma 3.2 and §3.1.1; Couillet & Liao (2022), §2.3;
+    J. C. P. Miller's power recurrence: Knuth, *TAOCP* vol. 2, §4.7.
 
     Examples
     --------
-    >>> silverstein_moment(2, 0.5, [1.0])            # MP: 1 + c
+    >>> round(silverstein_moment(2, 0.5, [1.0]), 12)            # MP: 1 + c
     1.5
     >>> round(silverstein_moment(2, 0.1, [1.0, 3.0, 7.0]), 6)   # 59/3 + 0.1 * (11/3)^2
     21.011111
     """
-    k = V.integer("k", k, minimum=0)
+    k = V.integer("k", k, minimum=0, maximum=MOMENT_MAX_ORDER)
     c, t, w = _spectrum(ratio, pop_eigs, pop_weights)
     if k == 0:
         return 1.0
-    alpha = np.array([np.sum(w * t**j) for j in range(k + 1)])
-    beta = np.zeros(k + 1)
-    # Each pass fixes one more coefficient of M; k passes reach order k.
-    for _ in range(k):
-        y = np.zeros(k + 1)
-        y[1] = 1.0
-        y[1:] += c * beta[:-1]  # y(x) = x (1 + c M(x)), truncated
-        new = np.zeros(k + 1)
-        power = np.zeros(k + 1)
-        power[0] = 1.0
-        for j in range(1, k + 1):
-            power = np.convolve(power, y)[: k + 1]
-            new += alpha[j] * power
-        beta = new
-    return float(beta[k])
+    V.check_allocation((k, t.size), "the table of population moments", "k (or pop_eigs)")
+    tmax = t.max()
+    j = np.arange(1, k + 1)
+    with np.errstate(divide="ignore"):  # atoms at 0 contribute log 0 = -inf terms
+        log_alpha = np.log(np.sum(w * (t / tmax) ** j[:, None], axis=1))  # α_j / tmax^j
+    log_phi = np.log(c) + log_alpha
+    log_p = np.empty(k)  # log P_n, n = 0 .. k-1
+    log_p[0] = 0.0
+    for n in range(1, k):
+        i = j[:n]
+        terms = np.log((k + 1) * i - n) + log_phi[:n] + log_p[n - 1::-1]
+        top = terms.max()
+        log_p[n] = top + np.log(np.exp(terms - top).sum()) - np.log(n)
+    terms = np.log(j) + log_alpha + log_p[::-1]
+    top = terms.max()
+    log_beta = top + np.log(np.exp(terms - top).sum()) - np.log(k) + k * np.log(tmax)
+    if not np.log(np.finfo(float).tiny) < log_beta < np.log(np.finfo(float).max):
+        raise ValueError(
+            f"the moment of order k = {k} (about 10^{log_beta / np.log(10):.0f}) is outside the "
+            "floating-point range; lower k (or rescale pop_eigs)"
+        )
+    return float(np.exp(log_beta))
 
 
 def qbar_eigenvalues(z, ratio, pop_eigs, pop_weights=None):
@@ -566,7 +639,7 @@ def qbar_eigenvalues(z, ratio, pop_eigs, pop_weights=None):
     >>> np.round(qbar_eigenvalues(-1.0, 0.1, [1.0, 3.0, 7.0]).real, 4).tolist()
     [0.518, 0.2637, 0.1331]
     """
-    t_given = np.atleast_1d(V.nonnegative("pop_eigs", pop_eigs))
+    t_given, _ = V.spectrum(pop_eigs, pop_weights)
     s = silverstein_solve(z, ratio, pop_eigs, pop_weights)
     zz = np.asarray(s.z)[..., None]
     return -1.0 / (zz * (1.0 + s.m_tilde[..., None] * t_given))
@@ -574,7 +647,11 @@ def qbar_eigenvalues(z, ratio, pop_eigs, pop_weights=None):
 
 def _pop_cov(pop_cov):
     C = V.finite_real("pop_cov", pop_cov)
+    if C.size == 0:
+        raise ValueError("pop_cov must not be empty")
     if C.ndim == 1:
+        if np.any(C < 0):
+            raise ValueError("pop_cov must be >= 0 (a diagonal covariance)")
         return C, None
     if C.ndim != 2 or C.shape[0] != C.shape[1]:
         raise ValueError(f"pop_cov must be a square matrix or the 1-d diagonal; got shape {C.shape}")
@@ -622,10 +699,16 @@ def qbar_quadratic_form(z, ratio, pop_cov, a, b=None):
     b = a if b is None else V.finite_real("b", b)
     if a.shape != (p,) or b.shape != (p,):
         raise ValueError(f"a and b must have shape ({p},) to match pop_cov; got {a.shape}, {b.shape}")
+    # Bilinear: computed for unit vectors, then scaled (no overflow in the products).
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    a, b = a / (na if na > 0 else 1.0), b / (nb if nb > 0 else 1.0)
     ca, cb = (a, b) if U is None else (U.T @ a, U.T @ b)
-    s = silverstein_solve(z, ratio, lam)
+    c, t, w = _spectrum(ratio, lam, None, ("pop_cov", "pop_cov"))
+    s = _solve(V.finite_complex("z", z), c, lam, np.full(p, 1.0 / p))
     zz = np.asarray(s.z)[..., None]
-    out = np.sum(ca * cb * (-1.0 / (zz * (1.0 + s.m_tilde[..., None] * lam))), axis=-1)
+    out = np.sum(ca * cb * (-1.0 / (zz * (1.0 + s.m_tilde[..., None] * lam))), axis=-1) * (na * nb)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("a and b: the quadratic form overflows the floating-point range")
     return _scalar(out)
 
 
@@ -659,7 +742,8 @@ def qbar_trace(z, ratio, pop_cov, A=None):
         if A.shape != (p, p):
             raise ValueError(f"A must have shape ({p}, {p}) to match pop_cov; got {A.shape}")
         diag = np.diag(A) if U is None else np.einsum("ij,ik,kj->j", U, A, U)
-    s = silverstein_solve(z, ratio, lam)
+    _spectrum(ratio, lam, None, ("pop_cov", "pop_cov"))
+    s = _solve(V.finite_complex("z", z), float(ratio), lam, np.full(p, 1.0 / p))
     zz = np.asarray(s.z)[..., None]
     out = np.sum(diag * (-1.0 / (zz * (1.0 + s.m_tilde[..., None] * lam))), axis=-1) / p
     return _scalar(out)
@@ -696,6 +780,7 @@ def delta_equivalent(z, ratio, kernel_eigs, kernel_weights=None):
     >>> complex(np.round(d, 6))
     (0.280776+0j)
     """
-    s = silverstein_solve(z, ratio, kernel_eigs, kernel_weights)
+    c, t, w = _spectrum(ratio, kernel_eigs, kernel_weights, ("kernel_eigs", "kernel_weights"))
+    s = _solve(V.finite_complex("z", z), c, t, w)
     out = -1.0 / (s.z * s.m_tilde) - 1.0
     return _scalar(np.where(s.z.imag == 0, out.real + 0j, out))

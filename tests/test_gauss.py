@@ -83,7 +83,7 @@ def test_hermite_coefficients_low_orders_and_parseval(name):
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="unknown activation 'rleu'; known: .*relu"):
         rmt.activation_coefficients("rleu")
-    with pytest.raises(ValueError, match=r"tau must lie in \(0, inf\)"):
+    with pytest.raises(ValueError, match=r"tau must lie in \(0, 1e12\]"):
         rmt.activation_coefficients("relu", tau=0.0)
     with pytest.raises(ValueError, match="non-finite"):
         rmt.activation_coefficients(lambda t: np.where(t > 2, np.inf, t))
@@ -91,3 +91,56 @@ def test_bad_inputs_raise_clear_errors():
         rmt.activation_coefficients("relu", method="exact")
     with pytest.raises(TypeError):
         rmt.activation_coefficients(3.0)
+
+
+# --- issue 12: extreme τ, against 30-digit quadrature and closed forms ----------------------
+
+mpmath = pytest.importorskip("mpmath")
+_MP = {"sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)), "tanh": mpmath.tanh, "erf": mpmath.erf,
+       "sin": mpmath.sin, "gaussian": lambda t: mpmath.exp(-t * t / 2)}
+
+
+def _mp_moments(name, tau):
+    """a0, a1, ν, d0 by mpmath quadrature (30 digits), split where σ(√τ ξ) varies."""
+    f = _MP[name]
+    with mpmath.workdps(30):
+        s = mpmath.sqrt(tau)
+        g = lambda x: mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+        pts = sorted({-40.0, 40.0, 0.0} | {sg * r / float(s) for r in (1, 4, 16, 64)
+                                           for sg in (-1, 1) if r / float(s) < 40})
+        a0 = mpmath.quad(lambda x: f(s * x) * g(x), pts)
+        a1 = mpmath.quad(lambda x: x * f(s * x) * g(x), pts) / s
+        nu = mpmath.quad(lambda x: f(s * x) ** 2 * g(x), pts)
+        d0 = mpmath.quad(lambda x: (f(s * x) - a0 - a1 * s * x) ** 2 * g(x), pts)
+        return [float(v) for v in (a0, a1, nu, d0)]
+
+
+# sin at τ = 1e6 (sin(1000 ξ)) is beyond the reference quadrature: checked in closed form below.
+@pytest.mark.parametrize("name,tau", [(n, t) for n in ("sigmoid", "tanh", "erf", "sin", "gaussian")
+                                      for t in (1e-8, 1e-3, 1.0, 1e6) if (n, t) != ("sin", 1e6)])
+def test_coefficients_at_extreme_tau_match_high_precision_quadrature(name, tau):
+    c = rmt.activation_coefficients(name, tau)
+    a0, a1, nu, d0 = _mp_moments(name, tau)
+    assert abs(c.a0 - a0) <= 1e-13 * max(abs(a0), 1e-300) + 1e-300 or abs(a0) < 1e-25
+    assert c.a1 == pytest.approx(a1, rel=1e-12)
+    assert c.nu == pytest.approx(nu, rel=1e-12)
+    # d0 is a mean of squares (never negative); by quadrature its absolute accuracy is ~1e-16 ν
+    # (relative at small τ only where a closed form exists: erf, sin, gaussian).
+    assert c.d0 >= 0
+    closed = name in ("erf", "sin", "gaussian")
+    assert abs(c.d0 - d0) <= (1e-13 * d0 if closed else 1e-13 * d0 + 1e-16 * nu)
+
+
+def test_issue_cases_at_extreme_tau():
+    # sigmoid(t) - 1/2 is odd: a0 = 1/2 exactly (was 0.4997 at τ = 1e6); tanh converged; exp
+    # overflows and says so; sin at tiny τ: d0 = e^{-τ}(sinh τ - τ) = τ³/6 + O(τ⁴), no cancellation.
+    assert rmt.activation_coefficients("sigmoid", 1e6).a0 == pytest.approx(0.5, abs=1e-15)
+    t = rmt.activation_coefficients("tanh", 1e6)
+    assert t.a1 == pytest.approx(2 / np.sqrt(2 * np.pi * 1e6), rel=1e-6)  # ∫tanh' = 2, times φ(0)/√τ
+    with pytest.raises(ValueError, match="tau = 1000000.0 is too large for 'exp'"):
+        rmt.activation_coefficients("exp", 1e6)
+    assert rmt.activation_coefficients("sin", 1e-6).d0 == pytest.approx(1e-18 / 6 * (1 - 1e-6),
+                                                                      rel=1e-9)
+    assert rmt.activation_coefficients("cos", 1e6).nu == 0.5
+    s = rmt.activation_coefficients("sin", 1e6)  # ν = (1 - e^{-2τ})/2, d0 = ν - τ e^{-τ}
+    assert (s.a1, s.nu, s.d0) == (0.0, 0.5, 0.5)

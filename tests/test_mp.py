@@ -186,3 +186,86 @@ def test_ks_distance_is_small_for_mp_samples_and_large_for_wrong_ratio():
     iid = rmt.mp_sample(4000, 0.5, rng=0)
     # Kolmogorov statistic of 4000 i.i.d. draws: 1.63/sqrt(4000) ≈ 0.026 is its 99% quantile
     assert rmt.mp_ks_distance(iid, 0.5) < 0.026
+
+
+# --- accuracy at the edges of the valid range (independent references: mpmath, exact rationals)
+
+mpmath = pytest.importorskip("mpmath")
+
+
+def _cdf_reference(x, c):
+    """40-digit quadrature of the density, split near the edge a (its √ singularity)."""
+    with mpmath.workdps(40):
+        c, x = mpmath.mpf(c), mpmath.mpf(x)
+        a, b = (1 - mpmath.sqrt(c)) ** 2, (1 + mpmath.sqrt(c)) ** 2
+        x = min(x, b)
+        f = lambda t: mpmath.sqrt((b - t) * (t - a)) / (2 * mpmath.pi * c * t)  # noqa: E731
+        d = x - a
+        return mpmath.quad(f, [a, a + d * 1e-9, a + d * 1e-6, a + d * 1e-3, x])
+
+
+@pytest.mark.parametrize("c", [1.0, 1 - 1e-8, 1 + 1e-8, 0.999, 0.5, 0.01, 1e-6, 3.0, 100.0])
+def test_cdf_has_full_relative_accuracy_up_to_its_condition_number(c):
+    # The CDF of the continuous part near the left edge a is a (x-a)^{3/2} (or √x at the hard
+    # edge c = 1); rounding x - a costs a relative error eps * x / (x - a), nothing more.
+    eps = np.finfo(float).eps
+    a, b = rmt.mp_edges(c)
+    xs = [a + (b - a) * f for f in (1e-16, 1e-12, 1e-8, 1e-4, 1e-2, 0.3, 0.5, 0.9)]
+    xs = [x for x in xs if x - a > 1e3 * eps * a]  # offsets below the rounding of a are moot
+    xs += [1e-24, 1e-12] if c == 1.0 else []
+    atom = rmt.mp_atom(c)
+    for x in xs:
+        ref = float(_cdf_reference(x, c))
+        kappa = 1 + (x / (x - a) if a > 0 else 0)
+        err = abs(rmt.mp_cdf(x, c) - atom - ref)
+        assert err <= 8 * eps * (kappa * ref + atom), f"c={c}, x={x}: error {err / ref:.1e}"
+
+
+def test_cdf_at_the_hard_edge_of_c_equal_one():
+    # Issue 12: mp_cdf(1e-24, 1) had a relative error of 2e-5; F(x) = (2/π)√x (1 - x/24 + ...)
+    assert rmt.mp_cdf(1e-24, 1.0) == pytest.approx(2e-12 / np.pi, rel=4e-16)
+
+
+def _narayana_exact(k, c, s2):
+    from fractions import Fraction
+    from math import comb
+
+    c, s2 = Fraction(c), Fraction(s2)
+    return s2**k * sum(c**r * Fraction(comb(k, r) * comb(k - 1, r), r + 1) for r in range(k))
+
+
+@pytest.mark.parametrize("k,c,s2", [(2000, 0.5, 0.3), (2000, 2.0, 0.1), (500, 1.0, 1.0),
+                                    (41, 0.25, 1.0), (40, 0.25, 1.0), (7, 3.0, 0.5)])
+def test_high_moments_match_exact_rational_arithmetic(k, c, s2):
+    exact = _narayana_exact(k, c, s2)
+    assert rmt.mp_moment(k, c, s2) == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_moments_beyond_the_floating_point_range_are_refused():
+    # Issue 12: mp_moment(2000, 0.5) raised OverflowError; the moment is about 1e924.
+    with pytest.raises(ValueError, match="k = 2000 exceeds the floating-point range"):
+        rmt.mp_moment(2000, 0.5)
+    with pytest.raises(ValueError, match="k must be an integer <= 100000"):
+        rmt.mp_moment(10**12, 0.5)
+
+
+def test_semicircle_stieltjes_at_large_z_has_no_cancellation():
+    # m(z) = -2/(z + sqrt(z^2 - 4)) = -1/z - 1/z^3 - 2/z^5 - ... (Catalan numbers)
+    for z in (1e9, -1e9, 1e9j, 1e150 + 1e150j, 37.0):
+        w = 1 / complex(z)
+        series = -w * sum(cat * w ** (2 * j) for j, cat in enumerate([1, 1, 2, 5, 14, 42, 132]))
+        assert abs(rmt.semicircle_stieltjes(z) - series) <= 1e-15 * abs(series)
+    assert rmt.semicircle_stieltjes(1e9) != 0
+
+
+def test_laws_with_huge_variance_or_extreme_ratio():
+    # The law with variance σ² is σ² times the unit one; ratios whose support cannot be
+    # resolved in double precision are refused.
+    assert rmt.mp_cdf(1e300, 0.5, 1e300) == pytest.approx(rmt.mp_cdf(1.0, 0.5), rel=1e-14)
+    assert rmt.mp_density(2e300, 0.5, 1e300) == pytest.approx(rmt.mp_density(2.0, 0.5) / 1e300,
+                                                              rel=1e-14)
+    s = rmt.mp_sample(1000, 0.5, 1e300, rng=0)
+    assert np.all(np.isfinite(s)) and 0.08e300 < s.min() and s.max() < 2.92e300
+    for c in (1e-300, 1e300):
+        with pytest.raises(ValueError, match="ratio must lie in"):
+            rmt.mp_cdf(1.0, c)

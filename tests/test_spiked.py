@@ -79,3 +79,18 @@ def test_invalid_inputs_are_rejected():
         rmt.spike_alignment(1.0, 0.0)
     with pytest.raises(ValueError, match="support"):
         rmt.spike_quadratic_form(1.0, 2.0, 0.5)
+
+
+def test_contour_just_above_the_threshold_is_accurate_or_refused_clearly():
+    # Issue 12: just above sqrt(c) the contour failed with an error about an internal radius.
+    # The closed forms are the reference; the contour keeps 1e-9 down to a relative gap of 1e-8.
+    c = 0.5
+    for d in (1e-3, 3e-4):
+        ell = np.sqrt(c) * (1 + d)
+        assert rmt.spike_eigenvalue_contour(ell, c) == pytest.approx(rmt.spike_eigenvalue(ell, c),
+                                                                     rel=1e-12)
+        assert rmt.spike_alignment_contour(ell, c) == pytest.approx(rmt.spike_alignment(ell, c),
+                                                                    rel=1e-8)
+    for d in (1e-5, 1e-8, 1e-12):
+        with pytest.raises(ValueError, match="ell = .* is too close to the BBP threshold"):
+            rmt.spike_eigenvalue_contour(np.sqrt(c) * (1 + d), c)

@@ -267,3 +267,131 @@ def test_power_law_population_with_many_atoms_matches_simulation():
     # normalised traces: O(1/p) error relative to |m| (|m| up to ~40 at z=-0.01)
     rel = np.abs(R.trace(z) / p - s.m) / np.abs(s.m)
     assert np.all(rel < 0.02), rel
+
+
+# --- issue 12: silent garbage at valid inputs, against independent references -----------------
+
+mpmath = pytest.importorskip("mpmath")
+
+
+def _density_reference(x, c, t, dps=20):
+    """ρ(x) by Newton continuation in mpmath (20 digits) from Im z = 10 t_max down to 1e-25 x."""
+    with mpmath.workdps(dps):
+        t = [mpmath.mpf(float(v)) for v in t]
+        c, x, K = mpmath.mpf(c), mpmath.mpf(x), len(t)
+
+        def G(m, z):
+            return -1 / m + c * mpmath.fsum(tk / (1 + tk * m) for tk in t) / K - z
+
+        def dG(m):
+            return 1 / m**2 - c * mpmath.fsum(tk**2 / (1 + tk * m) ** 2 for tk in t) / K
+
+        eta = 10 * max(t) * (1 + mpmath.sqrt(c)) ** 2
+        z = x + 1j * eta
+        m = -1 / z
+        for _ in range(200):  # a contraction this far from the axis
+            m = 1 / (-z + c * mpmath.fsum(tk / (1 + tk * m) for tk in t) / K)
+        while eta > 1e-25 * x:
+            eta /= 4
+            z = x + 1j * eta
+            for _ in range(60):
+                step = G(m, z) / dG(m)
+                while (m - step).imag < 0:
+                    step /= 2
+                m -= step
+                if abs(step) < mpmath.mpf(10) ** (5 - dps) * abs(m):
+                    break
+        mm = -mpmath.fsum(1 / (1 + tk * m) for tk in t) / K / x
+        return float(mm.imag / mpmath.pi)
+
+
+def test_density_with_atoms_over_six_decades_matches_high_precision_continuation():
+    # Issue 12: 10 of 64 interior points returned exactly 0 (e.g. x = 2.2, density ≈ 0.033).
+    t = np.logspace(-3, 3, 50)
+    xs = np.array([0.001, 2.2, 41.9])
+    got = rmt.silverstein_density(xs, 0.5, t)
+    for x, g in zip(xs, got):
+        ref = _density_reference(x, 0.5, t)
+        assert g == pytest.approx(ref, rel=1e-12), f"x = {x}"
+    grid = np.linspace(0.001, 60, 64)
+    assert np.all(rmt.silverstein_density(grid, 0.5, t) > 0), "the support is [~0, ~3000]"
+
+
+def test_density_with_many_bulks_at_small_ratio_converges():
+    # Issue 12: ConvergenceError at valid points for c = 0.05. Inside the bulks the value matches
+    # the reference; in the gaps it is 0 (the reference is O(1e-25), its final Im z).
+    t = np.logspace(-3, 3, 50)
+    xs = np.linspace(0.01, 50, 20)
+    got = rmt.silverstein_density(xs, 0.05, t)
+    for x, g in list(zip(xs, got))[1:6]:
+        ref = _density_reference(x, 0.05, t)
+        assert abs(g - ref) <= 1e-12 * ref + 1e-20, f"x = {x}"
+    assert np.count_nonzero(got) == 9
+
+
+@pytest.mark.parametrize("z", [1e6, -1e6, 1e9, -1e9, 1e9j, 1e12 + 1.0j, 1e300, -1e200j])
+def test_transforms_at_large_z_follow_their_moment_series(z):
+    # Issue 12: ConvergenceError at z = 1e9 where m ~ -1/z. Reference: -1/z - β1/z² - β2/z³
+    # with the closed-form moments β1 = α1, β2 = α2 + c α1² (and m̃ = c m - (1 - c)/z).
+    c, t = 0.5, np.array([1.0, 3.0])
+    b1, b2 = 2.0, 5.0 + c * 4.0
+    u = 1 / z
+    m_ref = -u * (1 + b1 * u + b2 * u * u)
+    assert abs(rmt.silverstein_stieltjes(z, c, t) - m_ref) <= 1e-14 * abs(m_ref)
+    mt_ref = c * m_ref - (1 - c) * u
+    assert abs(rmt.silverstein_co_stieltjes(z, c, t) - mt_ref) <= 1e-14 * abs(mt_ref)
+    assert abs(rmt.qbar_trace(z, c, t) - m_ref) <= 1e-14 * abs(m_ref)
+
+
+def _moments_by_fixed_point_exact(k, c, t, w):
+    """The functional equation M(x) = Ψ(x(1 + cM(x))) iterated k times in exact rationals."""
+    from fractions import Fraction
+
+    c = Fraction(c)
+    alpha = [sum(Fraction(wi) * Fraction(ti) ** j for ti, wi in zip(t, w)) for j in range(k + 1)]
+    beta = [Fraction(0)] * (k + 1)
+
+    def mul(p, q):
+        out = [Fraction(0)] * (k + 1)
+        for i, pi in enumerate(p):
+            if pi:
+                for j in range(k + 1 - i):
+                    out[i + j] += pi * q[j]
+        return out
+
+    for _ in range(k):
+        y = [Fraction(0)] + [Fraction(1) if i == 0 else c * beta[i] for i in range(k)]
+        new, power = [Fraction(0)] * (k + 1), [Fraction(1)] + [Fraction(0)] * k
+        for j in range(1, k + 1):
+            power = mul(power, y)
+            new = [a + alpha[j] * b for a, b in zip(new, power)]
+        beta = new
+    return beta[k]
+
+
+def test_high_moments_by_lagrange_inversion_match_exact_references():
+    # Independent references: the old fixed-point algorithm in exact rationals (k = 14), and the
+    # Narayana polynomials in exact rationals for one atom (k = 1000, where the old O(k⁴) code
+    # ran for minutes).
+    t, w = [1.0, 3.0, 7.0], [0.5, 0.25, 0.25]
+    exact = _moments_by_fixed_point_exact(14, 0.25, t, w)
+    assert rmt.silverstein_moment(14, 0.25, t, w) == pytest.approx(float(exact), rel=1e-13)
+    from fractions import Fraction
+    from math import comb
+
+    k, c, s2 = 1000, Fraction(1, 2), Fraction(3, 10)
+    nar = s2**k * sum(c**r * Fraction(comb(k, r) * comb(k - 1, r), r + 1) for r in range(k))
+    assert rmt.silverstein_moment(k, 0.5, [0.3]) == pytest.approx(float(nar), rel=1e-12)
+    with pytest.raises(ValueError, match="outside the floating-point range"):
+        rmt.silverstein_moment(1000, 0.5, [1.0])  # about 1e462
+    with pytest.raises(ValueError, match="k must be an integer <= 5000"):
+        rmt.silverstein_moment(10**6, 0.5, [1.0])
+
+
+def test_kernel_spectrum_errors_name_the_kernel_parameters():
+    with pytest.raises(ValueError, match="kernel_eigs"):
+        rmt.delta_equivalent(-1.0, 0.5, [-1.0])
+    with pytest.raises(ValueError, match="kernel_weights"):
+        rmt.delta_equivalent(-1.0, 0.5, [1.0, 2.0], [0.5, 0.6])
+    with pytest.raises(ValueError, match="pop_cov must not be empty"):
+        rmt.qbar_trace(-1.0, 0.5, [])
