@@ -47,11 +47,9 @@ from .deep import *  # noqa: F401,F403
 from . import lazy
 from .lazy import *  # noqa: F401,F403
 
-# Free probability and edge fluctuations (sums and products of matrices, Tracy–Widom)
-from . import edge, free, products  # noqa: E402
+# Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics)
+from . import edge  # noqa: E402
 from .edge import *  # noqa: F401,F403,E402
-from .free import *  # noqa: F401,F403,E402
-from .products import *  # noqa: F401,F403,E402
 
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import sweep  # noqa: E402
