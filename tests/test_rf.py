@@ -123,7 +123,13 @@ def test_mei_montanari_matches_simulation_at_moderate_d():
 def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, loglam):
     r = rmt.mei_montanari_risk(psi1, psi2, 10**loglam)
     assert r.bias >= -1e-10 and r.variance >= -1e-10 and r.chi < 0
-    assert np.isclose(r.excess_risk, r.bias) and np.isclose(r.test_mse, r.excess_risk)
+
+
+def test_mei_montanari_large_ridge_limit_is_the_null_predictor():
+    # λ → ∞: â → 0, so the excess risk tends to ‖f‖² = F1² + F⋆² and the variance to 0.
+    r = rmt.mei_montanari_risk([0.5, 2.0, 5.0], 2.0, 1e6, F1sq=1.0, Fstar_sq=0.5, tau2=0.3)
+    assert np.allclose(r.bias, 1.0, rtol=1e-4) and np.allclose(r.variance, 0.0, atol=1e-4)
+    assert np.allclose(r.excess_risk, 1.5, rtol=1e-4)
 
 
 def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
