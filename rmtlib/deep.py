@@ -429,6 +429,7 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     >>> round(ck_stieltjes(-1.0, [0.5, 0.5]).real, 6)   # real on the negative axis
     0.585429
     """
+    tol = V.tolerance("tol", tol)
     g = _check_gammas(gammas)
     b = normalised_activation(activation).b
     shifts, slopes = _layer_maps(g, b)
@@ -464,6 +465,7 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     >>> round(float(ck_density(1.0, [0.5, 0.5])), 4)
     0.3372
     """
+    tol = V.tolerance("tol", tol)
     g = _check_gammas(gammas)
     eta = V.positive_scalar("eta", eta)
     x = V.finite_real("x", x)
@@ -620,7 +622,7 @@ def ntk_weights(depth, activation="relu"):
     >>> [round(float(v), 4) for v in w.q], round(w.shift, 4), round(w.trace, 4)
     ([0.538, 0.7335, 1.0], 2.3474, 4.6189)
     """
-    L = V.integer("depth", depth, minimum=0)
+    L = V.integer("depth", depth, minimum=0, maximum=1000)
     act = normalised_activation(activation)
     if not np.isfinite(act.a):
         raise ValueError(
@@ -775,6 +777,7 @@ def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     >>> round(ntk_stieltjes(-1.0, [0.5, 0.5]).real, 6)
     0.323262
     """
+    tol = V.tolerance("tol", tol)
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = _prepare_z(z, lo, hi)
@@ -802,6 +805,7 @@ def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
     >>> round(float(U[0].real), 3)   # simulation (tests/test_deep.py): 0.264 ± 0.003 at n = 400
     0.264
     """
+    tol = V.tolerance("tol", tol)
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = _prepare_z(z, lo, hi)
@@ -822,6 +826,7 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     >>> round(float(ntk_density(2.5, [0.5, 0.5])), 4)
     0.2366
     """
+    tol = V.tolerance("tol", tol)
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     eta = V.positive_scalar("eta", eta)
     x = V.finite_real("x", x)
@@ -967,6 +972,7 @@ def finite_width_density(x, kernel_eigs, gamma, *, eta=1e-6, tol=1e-12):
     >>> bool(np.isclose(finite_width_density(1.0, np.ones(5), 0.5), mp_density(1.0, 0.5)))
     True
     """
+    tol = V.tolerance("tol", tol)
     lam = np.ravel(V.nonnegative("kernel_eigs", kernel_eigs))
     g = V.positive_scalar("gamma", gamma)
     x = V.finite_real("x", x)
@@ -1123,8 +1129,8 @@ def sample_deep_spectrum(n, gammas, activation="relu", *, kernel="ck", seeds=1, 
     kernel = V.choice("kernel", kernel, ("ck", "ntk"))
     gen = V.rng(rng)
     dims = [max(1, round(n / gi)) for gi in g]
-    V.check_allocation([(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
-                       "the data, hidden layers and Gram matrices of one draw", "n, gammas")
+    V.check_allocation([(seeds, n)] + [(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
+                       "the data, hidden layers and Gram matrices", "n, gammas, seeds")
     out = np.empty((seeds, n))
     for k in range(seeds):
         Z = gen.standard_normal((dims[0], n))

@@ -133,6 +133,7 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
     if not np.all((z.imag > 0) | ((z.imag == 0) & (z.real < 0))):
         raise ValueError("z must lie in the upper half-plane (Im z > 0) or on the negative axis")
     ratio = V.positive_scalar("n_over_N", n_over_N)
+    tol = V.tolerance("tol", tol)
     t, w = V.spectrum(kernel_eigs, kernel_weights, eigs_name="kernel_eigs",
                       weights_name="kernel_weights")
     zb = np.atleast_1d(z).ravel()
@@ -447,7 +448,10 @@ def _ridge_on_features(S, St, y, lam):
 
 def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws, rows=1):
     lam = np.atleast_1d(V.positive("lam", lam))
+    if lam.ndim != 1 or lam.size == 0:
+        raise ValueError(f"lam must be a scalar or a non-empty 1-d array; got shape {lam.shape}")
     n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, lam.size)] * 2, "the results", "n_draws")
     gen = V.rng(rng)
     p, n, nt = X.shape[0], X.shape[1], Xt.shape[1]
     F = rows * N
@@ -793,6 +797,7 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
     n = V.size("n_samples", n_samples)
     n_test = V.size("n_test", n_test)
     n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, np.size(lam))], "the results", "n_draws")
     V.check_allocation([(d, N), (d, n), (d, n_test), (N, n), (N, n_test), (min(N, n),) * 2],
                        "the sphere samples and the N × n feature matrices",
                        "d, n_features, n_samples, n_test")

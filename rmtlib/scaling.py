@@ -56,8 +56,9 @@ def power_law_spectrum(p, a):
     >>> power_law_spectrum(3, 2.0).tolist()
     [1.0, 0.25, 0.1111111111111111]
     """
-    p = V.integer("p", p, minimum=1)
+    p = V.size("p", p)
     a = float(V.in_range("a", V.scalar("a", a), 1.0, np.inf, low_open=True, high_open=True))
+    V.check_allocation([(p,)] * 4, "the spectrum and the κ-equation work arrays", "p")
     return np.arange(1, p + 1, dtype=float) ** -a
 
 
@@ -69,8 +70,9 @@ def power_law_target(p, b):
     >>> power_law_target(2, 1.0).tolist()
     [1.0, 0.5]
     """
-    p = V.integer("p", p, minimum=1)
+    p = V.size("p", p)
     b = V.scalar("b", b)
+    V.check_allocation([(p,)] * 4, "the target energies", "p")
     return np.arange(1, p + 1, dtype=float) ** -b
 
 

@@ -480,3 +480,15 @@ def test_finite_width_density_of_a_two_atom_kernel_matches_silverstein():
     ref = rmt.silverstein_density(x, 0.3, [0.5, 2.0])
     assert np.allclose(rho, ref, atol=1e-5), "two independent implementations of MP ⊠ ν"
     assert np.max(rho) > 0.1
+
+
+def test_simulators_refuse_sizes_and_bad_controls():
+    X = rmt.sphere_data(5, 4, rng=0)
+    with pytest.raises(ValueError, match="width"):
+        rmt.simulate_deq(X, 10**9, rng=1)  # 8e18 bytes of recurrent weights
+    with pytest.raises(ValueError, match="max_iter"):
+        rmt.simulate_deq(X, 10, rng=1, max_iter=0)
+    with pytest.raises(ValueError, match="tol"):
+        rmt.simulate_deq(X, 10, rng=1, tol=-1.0)
+    with pytest.raises(ValueError, match="seeds"):
+        rmt.sample_deep_spectrum(10, [0.5], seeds=10**12, rng=0)

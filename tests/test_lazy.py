@@ -103,3 +103,12 @@ def test_long_times_stay_positive_and_below_the_slowest_mode():
     loss = rmt.lazy_training_loss(t, GAM)
     assert np.all(loss >= 0) and np.all(loss <= np.exp(-2 * t * lo) * (1 + 1e-9)), \
         "0 <= ∫ e^{-2tλ} dμ <= e^{-2tλ_-}: no cancellation error at large t"
+
+
+def test_one_step_errors_name_the_parameter():
+    with pytest.raises(TypeError, match="target"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, target=None)
+    with pytest.raises(TypeError, match="activation"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, activation=lambda: 0.0)
+    with pytest.raises(ValueError, match="n, p, N"):
+        rmt.one_step_feature_learning(1.0, 10**7, 10**6, 20, rng=0)

@@ -169,3 +169,15 @@ def test_bad_inputs_raise_clear_errors():
         rmt.rf_ridge_errors(X, [1, 2, 3], X, [1, 2, 3], 0, 0.1)
     with pytest.raises(TypeError, match="rng"):
         rmt.rf_ridge_simulate(X, [1, 2, 3], X, [1, 2, 3], 2, 0.1, rng=None)
+
+
+def test_errors_name_the_parameter_at_fault():
+    with pytest.raises(ValueError, match="n_test"):
+        rmt.mei_montanari_simulate(30, 60, 60, 0.1, rng=0, n_test=0)
+    with pytest.raises(ValueError, match="kernel_eigs"):
+        rmt.rf_gram_density(1.0, 0.5, [])
+    X = rmt.sphere_data(5, 6, rng=0)
+    with pytest.raises(ValueError, match="n_features"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 10**12, 0.1, rng=0)
+    with pytest.raises(ValueError, match="n_draws"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 3, 0.1, rng=0, n_draws=10**12)
