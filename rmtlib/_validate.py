@@ -430,3 +430,20 @@ def _show(value):
     if arr.size <= 6:
         return repr(value) if arr.ndim == 0 else np.array2string(arr, precision=6)
     return f"an array of shape {arr.shape}"
+
+
+# --- part B validators ---
+def positive_scalar(name, value):
+    """A finite real scalar > 0, returned as a Python float (arrays are refused, naming ``name``)."""
+    x = scalar(name, value)
+    if not x > 0:
+        raise ValueError(f"{name} must lie in (0, inf); got {value!r}")
+    return x
+
+
+def nonnegative_scalar(name, value):
+    """A finite real scalar >= 0, returned as a Python float (arrays are refused, naming ``name``)."""
+    x = scalar(name, value)
+    if not x >= 0:
+        raise ValueError(f"{name} must lie in [0, inf); got {value!r}")
+    return x

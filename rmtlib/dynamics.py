@@ -97,6 +97,27 @@ def _dynamics(filt, g, r2, s2, init_var):
     return bias, var, train
 
 
+def _steps(name, k):
+    """Numbers of GD steps: integers >= 0 (array), integral floats accepted, never truncated."""
+    if isinstance(k, (str, bytes)) or k is None:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    try:
+        arr = np.asarray(k)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}") from exc
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0; got {k!r}")
+    if np.any(arr > 10**9):
+        raise ValueError(f"{name} must be <= 1e9 steps; got {k!r}")
+    return arr
+
+
 def _times(t):
     """Flow times: real, >= 0, ``np.inf`` allowed (the t → ∞ limit)."""
     if isinstance(t, (str, bytes)) or t is None:
@@ -164,9 +185,9 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
     """
     t = _times(t)
     g = V.positive("gamma", gamma)
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     t, g = np.broadcast_arrays(t, g)
     inf = np.isinf(t)
     tt = np.where(inf, 0.0, t)[..., None]
@@ -210,11 +231,7 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
     >>> round(gd_risk(100, 0.5, 0.01).excess_risk, 4), round(gradient_flow_risk(1.0, 0.5).excess_risk, 4)
     (0.4289, 0.429)
     """
-    k = np.asarray(k)
-    if k.dtype.kind not in "iu":
-        raise TypeError(f"k must be an integer number of steps; got {k.dtype}")
-    if np.any(k < 0):
-        raise ValueError("k must be >= 0")
+    k = _steps("k", k)
     g = V.positive("gamma", gamma)
     eta = V.positive("eta", eta)
     limit = gd_stability_limit(g)
@@ -224,9 +241,9 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
             f"2/(1+sqrt(gamma))^2 = {float(np.min(limit)):.4g}; gradient descent diverges "
             "(pass require_stable=False to see the divergence)"
         )
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     k, g, eta = np.broadcast_arrays(k, g, eta)
     kk, ee = k[..., None].astype(float), eta[..., None]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -272,13 +289,21 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     >>> sim.excess_risk.shape, round(float(sim.excess_risk[:, 0].mean()), 3)
     ((3, 2), 1.0)
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n)
     times = np.atleast_1d(V.nonnegative("times", times))
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
-    reps = V.integer("reps", reps, minimum=1)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError(f"times must be a non-empty 1-d array; got shape {np.shape(times)}")
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
+    reps = V.size("reps", reps)
+    if eta is not None:
+        eta = V.positive_scalar("eta", eta)
+    k = min(p, n)
+    V.check_allocation([(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2
+                       + [(reps, k, times.size)] * 6,
+                       "the reps × p × n data and its eigendecompositions", "p, n, reps")
     gen = V.rng(rng)
     X = gen.standard_normal((reps, p, n))
     beta = np.full(p, np.sqrt(r2 / p))
@@ -290,7 +315,6 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     if eta is None:
         f = np.exp(-tt * ee)
     else:
-        eta = float(V.positive("eta", eta))
         with np.errstate(over="ignore", invalid="ignore"):
             f = (1 - eta * ee) ** tt
     f = np.where(pos[..., None], f, 1.0)
@@ -390,19 +414,17 @@ def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
 
     Examples
     --------
-    >>> round(gmm_gd_error(200, 0.5, 1.0, 0.01).error, 4)
-    0.2316
+    >>> gmm_gd_error(0, 0.5, 1.0, 0.01).error        # w_0 = 0: a coin flip
+    0.5
+    >>> round(gmm_gd_error(200, 0.5, 1.0, 0.01).error, 2)  # simulate_gmm_gd, p = 512: 0.23
+    0.23
     """
-    t = np.asarray(t)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"t must be an integer number of GD steps; got {t.dtype}")
-    if np.any(t < 0):
-        raise ValueError("t must be >= 0")
-    c = float(V.positive("ratio", ratio))
-    m2 = float(V.positive("mu_norm2", mu_norm2))
-    step = float(V.positive("step", step))
-    reg = float(V.nonnegative("reg", reg))
-    v0 = float(V.nonnegative("init_var", init_var))
+    t = _steps("t", t)
+    c = V.positive_scalar("ratio", ratio)
+    m2 = V.positive_scalar("mu_norm2", mu_norm2)
+    step = V.positive_scalar("step", step)
+    reg = V.nonnegative_scalar("reg", reg)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     lam_s = gmm_spike(c, m2)
     spike_w = max(m2**2 - c, 0.0) / m2
     limit = gd_stability_limit(c, reg, lam_s if spike_w > 0 else None)
@@ -463,16 +485,20 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     >>> out["test_error"].shape
     (2, 2)
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=2)
-    m2 = float(V.positive("mu_norm2", mu_norm2))
-    times = np.atleast_1d(np.asarray(times))
-    if times.dtype.kind not in "iu" or np.any(times < 0):
-        raise ValueError("times must be non-negative integers (numbers of GD steps)")
-    step = float(V.positive("step", step))
-    reg = float(V.nonnegative("reg", reg))
-    v0 = float(V.nonnegative("init_var", init_var))
-    reps = V.integer("reps", reps, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n, minimum=2)
+    m2 = V.positive_scalar("mu_norm2", mu_norm2)
+    times = _steps("times", times)
+    times = np.atleast_1d(times)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError(f"times must be a non-empty 1-d array; got shape {np.shape(times)}")
+    step = V.positive_scalar("step", step)
+    reg = V.nonnegative_scalar("reg", reg)
+    v0 = V.nonnegative_scalar("init_var", init_var)
+    reps = V.size("reps", reps)
+    V.check_allocation([(reps, p, n)] * 3 + [(reps, p, p)] * 3 + [(reps, p, times.size)] * 6
+                       + [(reps, n, times.size)] * 2,
+                       "the reps × p × n data and the p × p eigendecompositions", "p, n, reps")
     gen = V.rng(rng)
     y = np.where(np.arange(n) < n // 2, -1.0, 1.0)
     mu = np.zeros(p)

@@ -101,10 +101,10 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     0.1438
     """
     t_arr = V.nonnegative("t", t)
-    noise = float(V.nonnegative("noise", noise))
-    snr = float(V.nonnegative("snr", snr))
+    noise = V.nonnegative_scalar("noise", noise)
+    snr = V.nonnegative_scalar("snr", snr)
     if step is not None:
-        step = float(V.positive("step", step))
+        step = V.positive_scalar("step", step)
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     key = activation if isinstance(activation, str) else get_activation(activation)
     lo, hi = _edges(tuple(g.tolist()), key)
@@ -246,6 +246,18 @@ def lazy_predictions(K, K_cross, y, t):
     return out[0] if t_arr.ndim == 0 else out
 
 
+def _named_activation(param, value):
+    """normalised_activation(value), with errors naming ``param``."""
+    if not (isinstance(value, str) or callable(value)):
+        raise TypeError(f"{param} must be an activation name or a callable; got {value!r}")
+    if callable(value) and not isinstance(value, str):
+        V.function(param, value)
+    try:
+        return normalised_activation(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{param}: {exc}") from exc
+
+
 class FeatureLearningStep(NamedTuple):
     """Result of :func:`one_step_feature_learning` for one step size.
 
@@ -316,14 +328,20 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
     >>> bool(r.top_eig == r.bulk_edge)
     True
     """
-    eta = float(V.nonnegative("eta", eta))
-    n = V.integer("n", n, minimum=2)
-    p = V.integer("p", p, minimum=2)
-    N = V.integer("N", N, minimum=2)
-    noise = float(V.nonnegative("noise", noise))
+    eta = V.scalar("eta", eta)
+    if not eta >= 0:
+        raise ValueError(f"eta must lie in [0, inf); got {eta!r}")
+    n = V.size("n", n, minimum=2)
+    p = V.size("p", p, minimum=2)
+    N = V.size("N", N, minimum=2)
+    noise = V.scalar("noise", noise)
+    if not noise >= 0:
+        raise ValueError(f"noise must lie in [0, inf); got {noise!r}")
+    V.check_allocation([(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
+                       "the inputs, weights, features and CK matrices", "n, p, N")
     gen = V.rng(rng)
-    act = normalised_activation(activation)
-    tgt = normalised_activation(target)
+    act = _named_activation("activation", activation)
+    tgt = _named_activation("target", target)
     if act.derivative is None:
         raise ValueError(f"activation {activation!r} needs a derivative for the gradient step")
 

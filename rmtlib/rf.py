@@ -78,8 +78,8 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     >>> round(float(w.sum()), 10), round(float(t @ w), 6)  # mean d0 + d1 τ = ν − a0²
     (1.0, 0.340845)
     """
-    c = float(V.positive("n_over_p", n_over_p))
-    tau = float(V.positive("tau", tau))
+    c = V.positive_scalar("n_over_p", n_over_p)
+    tau = V.positive_scalar("tau", tau)
     n_nodes = V.integer("n_nodes", n_nodes, minimum=8)
     co = activation_coefficients(activation, tau)
     a, b = mp_edges(c, tau)
@@ -132,7 +132,8 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
     z = V.finite_complex("z", z)
     if not np.all((z.imag > 0) | ((z.imag == 0) & (z.real < 0))):
         raise ValueError("z must lie in the upper half-plane (Im z > 0) or on the negative axis")
-    ratio = float(V.positive("n_over_N", n_over_N))
+    ratio = V.positive_scalar("n_over_N", n_over_N)
+    tol = V.tolerance("tol", tol)
     t, w = V.spectrum(kernel_eigs, kernel_weights, eigs_name="kernel_eigs",
                       weights_name="kernel_weights")
     zb = np.atleast_1d(z).ravel()
@@ -174,9 +175,12 @@ def rf_gram_density(x, n_over_N, kernel_eigs, kernel_weights=None, *, eta=None):
     0.4211
     """
     x = V.finite_real("x", x)
-    t = np.atleast_1d(V.finite_real("kernel_eigs", kernel_eigs))
-    eta = 1e-3 * float(np.mean(t)) if eta is None else float(V.positive("eta", eta))
-    ratio = float(V.positive("n_over_N", n_over_N))
+    ratio = V.positive_scalar("n_over_N", n_over_N)
+    t, _ = V.spectrum(kernel_eigs, kernel_weights, eigs_name="kernel_eigs",
+                      weights_name="kernel_weights")
+    eta = 1e-3 * float(np.mean(t)) if eta is None else V.scalar("eta", eta)
+    if not eta > 0:
+        raise ValueError(f"eta must lie in (0, inf); got {eta!r}")
     m = rf_gram_stieltjes(x + 1j * eta, ratio, kernel_eigs, kernel_weights)
     atom = max(0.0, 1 - 1 / ratio)
     rho = np.imag(m) / np.pi - atom * eta / (np.pi * (x**2 + eta**2))
@@ -400,7 +404,7 @@ def rff_ridge_errors(X, y, X_test, y_test, n_freq, lam):
     """
     X, y, Xt, yt = _check_data(X, y, X_test, y_test)
     N = V.integer("n_freq", n_freq, minimum=1)
-    lam = float(V.positive("lam", lam))
+    lam = V.positive_scalar("lam", lam)
     Ks, Kts = _fourier_kernels(X), _fourier_kernels(Xt, X)
     sq = np.sum(Xt * Xt, axis=0)
     diags = [np.exp(-sq) * np.cosh(sq), np.exp(-sq) * np.sinh(sq)]
@@ -442,10 +446,18 @@ def _ridge_on_features(S, St, y, lam):
     return S.T @ beta, St.T @ beta
 
 
-def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws):
-    gen = V.rng(rng)
-    n_draws = V.integer("n_draws", n_draws, minimum=1)
+def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws, rows=1):
     lam = np.atleast_1d(V.positive("lam", lam))
+    if lam.ndim != 1 or lam.size == 0:
+        raise ValueError(f"lam must be a scalar or a non-empty 1-d array; got shape {lam.shape}")
+    n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, lam.size)] * 2, "the results", "n_draws")
+    gen = V.rng(rng)
+    p, n, nt = X.shape[0], X.shape[1], Xt.shape[1]
+    F = rows * N
+    V.check_allocation([(N, p), (F, n), (F, nt), (min(F, n),) * 2] + [(F, n)] * 2,
+                       "the random weights and the feature matrices",
+                       "n_features" if rows == 1 else "n_freq")
     tr = np.empty((n_draws, lam.size))
     te = np.empty((n_draws, lam.size))
     for k in range(n_draws):
@@ -500,7 +512,7 @@ def rff_ridge_simulate(X, y, X_test, y_test, n_freq, lam, *, rng, n_draws=10):
     X, y, Xt, yt = _check_data(X, y, X_test, y_test)
     N = V.integer("n_freq", n_freq, minimum=1)
     return _simulate(lambda Z: np.vstack([np.cos(Z), np.sin(Z)]), X, y, Xt, yt, N, lam, rng,
-                     n_draws)
+                     n_draws, rows=2)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -727,9 +739,9 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
     p1 = V.positive("psi1", psi1)
     p2 = V.positive("psi2", psi2)
     lam = V.nonnegative("lam", lam)
-    F1sq = float(V.nonnegative("F1sq", F1sq))
-    Fs = float(V.nonnegative("Fstar_sq", Fstar_sq))
-    tau2 = float(V.nonnegative("tau2", tau2))
+    F1sq = V.nonnegative_scalar("F1sq", F1sq)
+    Fs = V.nonnegative_scalar("Fstar_sq", Fstar_sq)
+    tau2 = V.nonnegative_scalar("tau2", tau2)
     const = mei_montanari_constants(activation)
     zeta = const.zeta
     lb = np.maximum(lam / const.mu_star**2, 1e-9)
@@ -780,9 +792,15 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
     >>> r.shape
     (2, 1)
     """
-    d = V.integer("d", d, minimum=2)
-    N = V.integer("n_features", n_features, minimum=1)
-    n = V.integer("n_samples", n_samples, minimum=1)
+    d = V.size("d", d, minimum=2)
+    N = V.size("n_features", n_features)
+    n = V.size("n_samples", n_samples)
+    n_test = V.size("n_test", n_test)
+    n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, np.size(lam))], "the results", "n_draws")
+    V.check_allocation([(d, N), (d, n), (d, n_test), (N, n), (N, n_test), (min(N, n),) * 2],
+                       "the sphere samples and the N × n feature matrices",
+                       "d, n_features, n_samples, n_test")
     lam = np.atleast_1d(V.nonnegative("lam", lam))
     F1 = float(np.sqrt(V.nonnegative("F1sq", F1sq)))
     Fs = float(np.sqrt(V.nonnegative("Fstar_sq", Fstar_sq)))
@@ -790,7 +808,7 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
     act = get_activation(activation)
     gen = V.rng(rng)
     sd = np.sqrt(2 * d / (d + 2))
-    out = np.empty((V.integer("n_draws", n_draws, minimum=1), lam.size))
+    out = np.empty((n_draws, lam.size))
     for k in range(out.shape[0]):
         b1 = gen.standard_normal(d)
         b1 *= F1 / np.linalg.norm(b1)

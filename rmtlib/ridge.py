@@ -72,13 +72,31 @@ def _ridge_factors(g, lam):
     under = g <= 1
     g_lo = np.where(under, g, 1.0)
     g_hi = np.where(under, 2.0, g)
-    m = np.real(mp_stieltjes(-lam, g_lo))
-    dm = np.real(mp_stieltjes_derivative(-lam, g_lo))
-    mt = np.real(mp_stieltjes(-lam / g_hi, 1 / g_hi)) / g_hi
-    dmt = np.real(mp_stieltjes_derivative(-lam / g_hi, 1 / g_hi)) / g_hi**2
-    bias_f = np.where(under, lam**2 * dm, (lam**2 * dmt + g_hi - 1) / g_hi)
-    var_f = np.where(under, g_lo * (m - lam * dm), mt - lam * dmt)
-    noise_train_f = np.where(under, g_lo * lam**2 * dm + 1 - g_lo, lam**2 * dmt)
+    # (γ = 1 entries may overflow here; they are replaced below)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        m = np.real(mp_stieltjes(-lam, g_lo))
+        dm = np.real(mp_stieltjes_derivative(-lam, g_lo))
+        mt = np.real(mp_stieltjes(-lam / g_hi, 1 / g_hi)) / g_hi
+        dmt = np.real(mp_stieltjes_derivative(-lam / g_hi, 1 / g_hi)) / g_hi**2
+        bias_f = np.where(under, lam**2 * dm, (lam**2 * dmt + g_hi - 1) / g_hi)
+        var_f = np.where(under, g_lo * (m - lam * dm), mt - lam * dmt)
+        noise_train_f = np.where(under, g_lo * lam**2 * dm + 1 - g_lo, lam**2 * dmt)
+    # At γ = 1 the hard edge sits at 0 and, for λ near the underflow threshold, λ² m' and
+    # m - λ m' from the generic transform lose everything (NaN, -inf at λ = 1e-300). The MP(1)
+    # transform at -λ is m = 2/(R + λ), R = √λ √(λ + 4), and its derivative is
+    # m' = 2 ((λ + 2)/R + 1)/(R + λ)²; written with √λ/(R + λ) nothing underflows or cancels.
+    one = g == 1
+    if np.any(one):
+        lo = np.where(one, lam, 1.0)
+        sq = np.sqrt(lo)
+        R = sq * np.sqrt(lo + 4)
+        ratio = sq / (np.sqrt(lo + 4) + sq)  # = λ/(R + λ)
+        slope = (lo + 2) / R + 1
+        b1 = 2 * ratio**2 * slope  # λ² m'
+        v1 = 2 / (R + lo) - 2 * ratio**2 * slope / lo  # m - λ m'
+        bias_f = np.where(one, b1, bias_f)
+        var_f = np.where(one, v1, var_f)
+        noise_train_f = np.where(one, b1, noise_train_f)
     return bias_f, var_f, noise_train_f
 
 
@@ -364,7 +382,7 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     n = V.positive("n", n)
     t, energy = _check_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = float(V.nonnegative("sigma2", sigma2))
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
     kappa = _solve_kappa(t, n, lam)
     n_b = np.broadcast_to(n, kappa.shape)
     k = kappa[..., None]
@@ -452,11 +470,13 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     >>> sim.excess_risk.shape, round(float(sim.excess_risk.mean()), 2)
     ((4,), 0.43)
     """
-    n = V.integer("n", n, minimum=1)
+    n = V.size("n", n)
     t, energy = _check_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    reps = V.integer("reps", reps, minimum=1)
+    s2 = V.scalar("sigma2", sigma2)
+    if not s2 >= 0:
+        raise ValueError(f"sigma2 must lie in [0, inf); got {sigma2!r}")
+    reps = V.size("reps", reps)
     gen = V.rng(rng)
     p = t.size
     if executor is not None:
@@ -467,6 +487,10 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
         point = dict(n=n, pop_eigs=t, target_energy=energy, lam=lam, sigma2=s2, reps=1)
         runs = monte_carlo(simulate_ridge, [point], starts, executor=executor)[0]
         return RidgeRisk(*(np.concatenate(field) for field in zip(*runs)))
+    k = min(p, n)
+    V.check_allocation([(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2
+                       + [(reps, k, lam.size)] * 4 + [(reps, p, lam.size)] * 2,
+                       "the reps × p × n data and its eigendecompositions", "n, pop_eigs, reps")
     X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
     e, U = _spectral_factors(X)
     beta = np.sqrt(energy)

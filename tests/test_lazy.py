@@ -46,12 +46,11 @@ def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     eta = 0.5 * rmt.gd_step_limit(GAM)
     lo, hi = rmt.ntk_edges(GAM)
     assert rmt.gd_step_limit(GAM) == pytest.approx(2 / hi)
-    lam, w = np.linspace(lo, hi, 4001), None
+    lam = np.linspace(lo, hi, 4001)
     rho = rmt.ntk_density(lam, GAM)
     k = np.array([1, 5, 20])
     quad = np.trapezoid((1 - eta * lam[None, :]) ** (2 * k[:, None]) * rho, lam, axis=1)
     assert np.allclose(rmt.lazy_training_loss(k, GAM, step=eta), quad, atol=3e-4)
-    assert w is None
 
 
 def test_gd_diverges_above_the_step_limit_in_simulation():
@@ -101,3 +100,12 @@ def test_long_times_stay_positive_and_below_the_slowest_mode():
     loss = rmt.lazy_training_loss(t, GAM)
     assert np.all(loss >= 0) and np.all(loss <= np.exp(-2 * t * lo) * (1 + 1e-9)), \
         "0 <= ∫ e^{-2tλ} dμ <= e^{-2tλ_-}: no cancellation error at large t"
+
+
+def test_one_step_errors_name_the_parameter():
+    with pytest.raises(TypeError, match="target"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, target=None)
+    with pytest.raises(TypeError, match="activation"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, activation=lambda: 0.0)
+    with pytest.raises(ValueError, match="n, p, N"):
+        rmt.one_step_feature_learning(1.0, 10**7, 10**6, 20, rng=0)

@@ -122,7 +122,13 @@ def test_mei_montanari_matches_simulation_at_moderate_d():
 def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, loglam):
     r = rmt.mei_montanari_risk(psi1, psi2, 10**loglam)
     assert r.bias >= -1e-10 and r.variance >= -1e-10 and r.chi < 0
-    assert np.isclose(r.excess_risk, r.bias) and np.isclose(r.test_mse, r.excess_risk)
+
+
+def test_mei_montanari_large_ridge_limit_is_the_null_predictor():
+    # λ → ∞: â → 0, so the excess risk tends to ‖f‖² = F1² + F⋆² and the variance to 0.
+    r = rmt.mei_montanari_risk([0.5, 2.0, 5.0], 2.0, 1e6, F1sq=1.0, Fstar_sq=0.5, tau2=0.3)
+    assert np.allclose(r.bias, 1.0, rtol=1e-4) and np.allclose(r.variance, 0.0, atol=1e-4)
+    assert np.allclose(r.excess_risk, 1.5, rtol=1e-4)
 
 
 def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
@@ -162,3 +168,15 @@ def test_bad_inputs_raise_clear_errors():
         rmt.rf_ridge_errors(X, [1, 2, 3], X, [1, 2, 3], 0, 0.1)
     with pytest.raises(TypeError, match="rng"):
         rmt.rf_ridge_simulate(X, [1, 2, 3], X, [1, 2, 3], 2, 0.1, rng=None)
+
+
+def test_errors_name_the_parameter_at_fault():
+    with pytest.raises(ValueError, match="n_test"):
+        rmt.mei_montanari_simulate(30, 60, 60, 0.1, rng=0, n_test=0)
+    with pytest.raises(ValueError, match="kernel_eigs"):
+        rmt.rf_gram_density(1.0, 0.5, [])
+    X = rmt.sphere_data(5, 6, rng=0)
+    with pytest.raises(ValueError, match="n_features"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 10**12, 0.1, rng=0)
+    with pytest.raises(ValueError, match="n_draws"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 3, 0.1, rng=0, n_draws=10**12)

@@ -178,3 +178,19 @@ def test_invalid_inputs_raise_clear_errors():
 def test_kappa_solver_vectorised_shapes():
     k = _solve_kappa(np.ones(10), np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0]))
     assert k.shape == (2, 3)
+
+
+def test_ridge_risk_at_the_hard_edge_for_vanishing_ridge():
+    # Issue 12: ridge_risk(1.0, 1e-300) gave bias NaN and variance -inf. At γ = 1,
+    # B = λ² m'(-λ) ~ √λ/2 and V = m - λ m' ~ 1/(2√λ) as λ → 0 (relative corrections O(√λ)).
+    for lam in (1e-300, 1e-200, 1e-100):
+        r = rmt.ridge_risk(1.0, lam)
+        assert r.bias == pytest.approx(np.sqrt(lam) / 2, rel=1e-12)
+        assert r.variance == pytest.approx(1 / (2 * np.sqrt(lam)), rel=1e-12)
+    from scipy import integrate
+    lam = 1e-3
+    rho = lambda x: np.sqrt(x * (4 - x)) / (2 * np.pi * x)  # noqa: E731  MP(1) density
+    bias = integrate.quad(lambda x: lam**2 / (x + lam) ** 2 * rho(x), 0, 4, limit=200)[0]
+    var = integrate.quad(lambda x: x / (x + lam) ** 2 * rho(x), 0, 4, limit=200)[0]
+    r = rmt.ridge_risk(1.0, lam)
+    assert r.bias == pytest.approx(bias, rel=1e-7) and r.variance == pytest.approx(var, rel=1e-7)
