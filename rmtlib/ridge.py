@@ -30,6 +30,7 @@ __all__ = [
     "renormalised_ridge",
     "anisotropic_ridge_risk",
     "simulate_ridge",
+    "empirical_renormalised_ridge",
 ]
 
 
@@ -515,3 +516,74 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     shape = (reps,) + lam.shape
     return RidgeRisk(bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape),
                      train.reshape(shape))
+
+
+def empirical_renormalised_ridge(sample_eigs, n, lam):
+    """Estimate of the renormalised ridge κ from the eigenvalues of the sample covariance.
+
+    Model and normalisation as in :func:`renormalised_ridge`: ``sample_eigs`` are the ``p``
+    eigenvalues of :math:`\\hat C = X X^\\top / n` (zeros included when ``p > n``) and the
+    estimate is
+
+    .. math::
+
+        \\hat\\kappa = \\frac{\\lambda}{1 - \\widehat{\\mathrm{df}}_1/n},\\qquad
+        \\widehat{\\mathrm{df}}_1 = \\operatorname{tr}\\hat C(\\hat C + \\lambda I_p)^{-1}
+        = \\sum_i \\frac{\\hat\\lambda_i}{\\hat\\lambda_i + \\lambda}.
+
+    Since :math:`\\lambda(\\hat C+\\lambda)^{-1} \\leftrightarrow \\kappa(C+\\kappa)^{-1}`, the
+    empirical degrees of freedom converge to :math:`\\mathrm{df}_1 = \\sum_k t_k/(t_k+\\kappa)`, and
+    the defining equation of κ reads :math:`\\lambda/\\kappa = 1 - \\mathrm{df}_1/n`; so
+    :math:`\\hat\\kappa \\to \\kappa` in the proportional limit. It needs no knowledge of the
+    population covariance (it is the factor by which generalised cross-validation rescales the
+    training error).
+
+    Parameters
+    ----------
+    sample_eigs : array_like, shape (p,)
+        Eigenvalues of the sample covariance (finite, >= 0 up to round-off: values above
+        ``-1e-10`` times the largest are treated as 0).
+    n : int or float, > 0
+        Sample size used to form the sample covariance.
+    lam : float or array_like, > 0
+        Ridge parameter(s).
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\hat\\kappa` for each ``lam``.
+
+    Raises
+    ------
+    ValueError
+        If the eigenvalues are not those of a sample covariance with ``n`` samples (more than
+        ``n`` positive eigenvalues make :math:`\\widehat{\\mathrm{df}}_1 \\ge n` possible).
+
+    References
+    ----------
+    Bach, SIAM J. Math. Data Sci. (2024), eq. (9) and §3; Atanasov, Zavatone-Veth & Pehlevan
+    (2024), eq. (12); Craven & Wahba (1979) for generalised cross-validation.
+
+    Examples
+    --------
+    Two sample eigenvalues equal to 1, ``n = 4``, ``λ = 1``: each contributes ``1/2`` to the
+    degrees of freedom, so ``κ̂ = 1 / (1 - 1/4) = 4/3``.
+
+    >>> round(float(empirical_renormalised_ridge([1.0, 1.0], 4, 1.0)), 6)
+    1.333333
+    """
+    e = np.ravel(V.finite_real("sample_eigs", sample_eigs)).astype(float)
+    if e.size == 0:
+        raise ValueError("sample_eigs must contain at least one eigenvalue")
+    scale = max(float(np.max(np.abs(e))), 1.0)
+    if np.min(e) < -1e-10 * scale:
+        raise ValueError(f"sample_eigs must be >= 0 (eigenvalues of X Xᵀ / n); "
+                         f"got minimum {np.min(e):.3g}")
+    e = np.clip(e, 0.0, None)
+    n = float(V.positive("n", n))
+    if np.count_nonzero(e > 1e-12 * scale) > n:
+        raise ValueError(f"sample_eigs has more than n = {n:g} positive eigenvalues: they are "
+                         "not the eigenvalues of a sample covariance X Xᵀ / n with n samples")
+    lam = np.asarray(V.positive("lam", lam), dtype=float)
+    df1 = np.sum(e[:, None] / (e[:, None] + lam.ravel()[None, :]), axis=0).reshape(lam.shape)
+    return V.scalar_or_array(lam / (1.0 - df1 / n))
