@@ -41,6 +41,8 @@ __all__ = [
     "MeiMontanariRisk",
     "mei_montanari_risk",
     "mei_montanari_simulate",
+    "rf_features",
+    "rf_gram",
 ]
 
 
@@ -830,3 +832,60 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
             _, pred = _ridge_on_features(Z, Zt, y, max(N * lm / d, 1e-12))
             out[k, j] = np.mean((ft - pred) ** 2)
     return out
+
+
+def rf_features(X, n_features, activation="relu", *, rng):
+    """Random features :math:`\\Sigma=\\sigma(WX)` (``N × n``), ``W`` with i.i.d. N(0, 1) entries.
+
+    Model: ``X`` is ``p × n`` (columns are samples, norms about :math:`\\sqrt\\tau`),
+    ``W ∈ R^{N×p}`` is drawn from ``rng`` row by row, so the first ``N'`` rows drawn with a seed
+    are the features of width ``N' < N`` drawn with the same seed (nested models).
+
+    Parameters
+    ----------
+    X : ndarray, shape (p, n)
+    n_features : int, >= 1
+        Number of features ``N``.
+    activation : str, callable or Activation
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (N, n)
+
+    Examples
+    --------
+    >>> from rmtlib.sim import sphere_data
+    >>> X = sphere_data(5, 4, rng=0)
+    >>> S = rf_features(X, 3, rng=1)
+    >>> W = np.random.default_rng(1).standard_normal((3, 5))
+    >>> S.shape, bool(np.allclose(S, np.maximum(W @ X, 0)))
+    ((3, 4), True)
+    """
+    X = V.matrix("X", X)
+    N = V.integer("n_features", n_features, minimum=1)
+    if N * max(X.shape) > 10**8:
+        raise ValueError(f"n_features = {N} with X of shape {X.shape} would need more than "
+                         "10^8 entries; use a smaller N")
+    act = get_activation(activation)
+    W = V.rng(rng).standard_normal((N, X.shape[0]))
+    return act(W @ X)
+
+
+def rf_gram(X, n_features, activation="relu", *, rng):
+    """Random-features Gram matrix :math:`G=\\frac1N\\Sigma^\\top\\Sigma` (``n × n``).
+
+    With :math:`\\Sigma=\\sigma(WX)` from :func:`rf_features`; its expectation over ``W`` is the
+    kernel :math:`\\Phi` of :func:`rmtlib.rf_kernel`, and its resolvent has the Deterministic
+    Equivalent of :func:`rf_gram_stieltjes` (Louart, Liao & Couillet 2018).
+
+    Examples
+    --------
+    >>> from rmtlib.sim import sphere_data
+    >>> X = sphere_data(5, 4, rng=0)
+    >>> S = rf_features(X, 3, rng=1)
+    >>> bool(np.allclose(rf_gram(X, 3, rng=1), S.T @ S / 3))
+    True
+    """
+    S = rf_features(X, n_features, activation, rng=rng)
+    return S.T @ S / S.shape[0]
