@@ -206,8 +206,12 @@ def _state_text(names, controls, values):
     return ", ".join(show(n) for n in names)
 
 
-def _frame(draw, names, controls, values, alt):
-    """Render one frame: (html, png bytes, readout) for the control values ``values``."""
+def _frame(draw, names, controls, values, alt, key=""):
+    """Render one frame: (html, png bytes, alt text) for the control values ``values``.
+
+    ``key`` (the labels the static controls show, joined by ``|``) is stored on the frame so
+    that the browser check can tell which frame is on screen.
+    """
     result = draw(**values)
     fig, text = result if isinstance(result, tuple) else (result, "")
     try:
@@ -217,7 +221,6 @@ def _frame(draw, names, controls, values, alt):
         plt.close(fig)
     state = _state_text(names, controls, values)
     alt_text = f"{described}. Values: {state}." + (f" Readout: {text}." if text else "")
-    key = "|".join(f"{n}={values[n]}" for n in names)
     src = base64.b64encode(png).decode("ascii")
     readout = f'<div class="rmt-readout"><code>{html.escape(text)}</code></div>' if text else ""
     body = (f'<div class="rmt-frame" data-state="{html.escape(key)}">{readout}'
@@ -331,14 +334,17 @@ def _live_panel(draw, names, controls, defaults, alt):
 
 
 def _static_control(ctl, grid):
+    """A selection control over ``grid`` standing in for ``ctl``, and its labels by value."""
     if isinstance(ctl, W.Dropdown):
-        labels = dict(zip(ctl._options_values, ctl._options_labels))
+        names = dict(zip(ctl._options_values, ctl._options_labels))
+        labels = {v: names[v] for v in grid}
         return W.Dropdown(options=[(labels[v], v) for v in grid], value=ctl.value,
-                          description=ctl.description, layout=_LAYOUT, style=_STYLE)
+                          description=ctl.description, layout=_LAYOUT, style=_STYLE), labels
     fmt = (lambda v: str(v)) if isinstance(ctl, W.IntSlider) else (lambda v: f"{v:.3g}")
-    return W.SelectionSlider(options=[(fmt(v), v) for v in grid], value=ctl.value,
+    labels = {v: fmt(v) for v in grid}
+    return W.SelectionSlider(options=[(labels[v], v) for v in grid], value=ctl.value,
                              description=ctl.description, continuous_update=False,
-                             layout=_LAYOUT, style=_STYLE)
+                             layout=_LAYOUT, style=_STYLE), labels
 
 
 def _static_panel(draw, names, controls, defaults, alt):
@@ -349,11 +355,11 @@ def _static_panel(draw, names, controls, defaults, alt):
         raise ValueError(f"{count} static frames requested ({' x '.join(map(str, map(len, grids)))}"
                          f"); at most {_MAX_FRAMES}: shorten a grid or make a control live-only "
                          "(grid=None)")
-    shown, statics = [], {}
+    shown, statics, labels = [], {}, {}
     for n in names:
         ctl = controls[n]
         if n in live:
-            statics[n] = _static_control(ctl, getattr(ctl, _GRID))
+            statics[n], labels[n] = _static_control(ctl, getattr(ctl, _GRID))
             shown.append(statics[n])
         else:
             ctl.disabled = True
@@ -363,7 +369,8 @@ def _static_panel(draw, names, controls, defaults, alt):
     rendered = {}
     for combo in itertools.product(*grids):
         values = {**defaults, **dict(zip(live, combo))}
-        rendered[combo] = _frame(draw, names, controls, values, alt)
+        key = "|".join(labels[n][v] for n, v in zip(live, combo))
+        rendered[combo] = _frame(draw, names, controls, values, alt, key)
 
     links = []
 

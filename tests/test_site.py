@@ -2,6 +2,8 @@
 
 Every page is opened from file:// with every non-file request blocked and recorded, so a page
 that needs another host to render fails here exactly as it would fail offline for a reader.
+On every panel, every enabled control is moved and the frame on screen must follow it; display
+equations must fit their box at a desktop width, a phone width and in print.
 """
 from __future__ import annotations
 
@@ -12,9 +14,46 @@ import pytest
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
+pytestmark = pytest.mark.build
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 RAW_TEX = ("$$", "\\frac", "\\begin{", "\\mathbb", "\\(", "\\[")
+DESKTOP, PHONE, PRINT = 1400, 390, 700  # CSS px; PRINT is an A4 text column at 96 dpi
+
+_PANELS_JS = """() => Array.from(document.querySelectorAll('.rmt-static-note')).map((note, i) => {
+    const panel = note.closest('.widget-vbox');
+    panel.dataset.rmtPanel = i;
+    const row = panel.querySelector('.widget-hbox');
+    return Array.from(row.children).map(c => ({
+        kind: c.querySelector('select') ? 'dropdown' : 'slider',
+        disabled: !!(c.querySelector('select:disabled') || c.querySelector('.noUi-target[disabled]')
+                     || c.classList.contains('mod-disabled')),
+        title: c.getAttribute('title') || (c.querySelector('[title]') || {}).title || '',
+        options: c.querySelector('select') ? c.querySelector('select').options.length : 0,
+    }));
+})"""
+
+_FRAME_JS = """(i) => {
+    const panel = document.querySelector(`[data-rmt-panel="${i}"]`);
+    const frames = Array.from(panel.querySelectorAll('.rmt-frame'))
+        .filter(f => f.offsetParent !== null);
+    const labels = Array.from(panel.querySelector('.widget-hbox').children)
+        .filter(c => !(c.querySelector('select:disabled') || c.querySelector('.noUi-target[disabled]')))
+        .map(c => c.querySelector('select')
+             ? c.querySelector('select').selectedOptions[0].textContent
+             : c.querySelector('.widget-readout').textContent.trim());
+    if (frames.length !== 1) return {count: frames.length, labels};
+    const f = frames[0], img = f.querySelector('img');
+    return {count: 1, labels, state: f.dataset.state, src: img ? img.src : '',
+            alt: img ? img.alt : '', readout: (f.querySelector('.rmt-readout') || {}).textContent || ''};
+}"""
+
+_CODE_OVERFLOW_JS = """() => Array.from(document.querySelectorAll('main pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60))"""
+
+_IMAGES_JS = """() => Array.from(document.querySelectorAll('main img')).map(i => ({
+    alt: i.alt || '', src: (i.getAttribute('src') || '').slice(0, 80)}))"""
 
 
 @dataclass
@@ -23,16 +62,91 @@ class PageReport:
     math: int = 0
     raw_tex: list = field(default_factory=list)
     has_widgets: bool = False
-    sliders: int = 0
-    widget_images: int = 0
-    readout_moved: tuple | None = None
+    panels: list = field(default_factory=list)      # per panel: list of control sweeps
+    panel_errors: list = field(default_factory=list)
+    overflow: dict = field(default_factory=dict)    # width name -> overflowing displays
+    shrunk_on_desktop: list = field(default_factory=list)
+    code_overflow_print: list = field(default_factory=list)
+    bad_alt: list = field(default_factory=list)
     js_errors: list = field(default_factory=list)
     external: list = field(default_factory=list)
 
 
+def _sweep_panels(page, rep):
+    panels = page.evaluate(_PANELS_JS)
+    for i, controls in enumerate(panels):
+        sweeps = []
+        first = page.evaluate(_FRAME_JS, i)
+        if first["count"] != 1:
+            rep.panel_errors.append(f"panel {i}: {first['count']} frames visible, expected 1")
+            continue
+        for k, ctl in enumerate(controls):
+            if ctl["disabled"]:
+                if "JupyterLab" not in ctl["title"]:
+                    rep.panel_errors.append(f"panel {i} control {k}: disabled with no tooltip")
+                sweeps.append(("disabled", 0))
+                continue
+            box = page.locator(f'[data-rmt-panel="{i}"] .widget-hbox').first \
+                .locator(":scope > *").nth(k)
+            seen, before = [], page.evaluate(_FRAME_JS, i)
+            for step in range(3 if ctl["kind"] == "slider" else min(3, ctl["options"] - 1)):
+                if ctl["kind"] == "dropdown":
+                    box.locator("select").select_option(index=(step + 1) % ctl["options"])
+                else:
+                    box.locator(".noUi-handle").first.focus()
+                    page.keyboard.press("ArrowRight")
+                    page.wait_for_timeout(50)
+                    if page.evaluate(_FRAME_JS, i).get("labels") == before.get("labels"):
+                        page.keyboard.press("ArrowLeft")  # at the end of the range: go back
+                        page.keyboard.press("ArrowLeft")
+                page.wait_for_timeout(150)
+                after = page.evaluate(_FRAME_JS, i)
+                if after["count"] != 1:
+                    rep.panel_errors.append(f"panel {i} control {k}: {after['count']} frames shown")
+                    break
+                if after["labels"] == before["labels"]:
+                    rep.panel_errors.append(f"panel {i} control {k}: the control did not move")
+                    break
+                if after["state"] != "|".join(after["labels"]):
+                    rep.panel_errors.append(f"panel {i} control {k}: controls show "
+                                            f"{after['labels']} but the frame is {after['state']}")
+                if after["src"] == before["src"]:
+                    rep.panel_errors.append(f"panel {i} control {k}: the figure did not change "
+                                            f"({before['state']} -> {after['state']})")
+                if not after["alt"]:
+                    rep.panel_errors.append(f"panel {i}: a frame without alt text")
+                if before["readout"] and not after["readout"]:
+                    rep.panel_errors.append(f"panel {i} control {k}: the readout vanished")
+                seen.append(after["state"])
+                before = after
+            sweeps.append(("moved", len(seen)))
+        rep.panels.append(sweeps)
+
+
+def _fit_report(page):
+    return page.evaluate("() => window.rmtFitMath ? window.rmtFitMath() : null")
+
+
+def _check_math_widths(page, rep):
+    page.wait_for_timeout(50)
+    desktop = _fit_report(page) or []
+    rep.overflow["1400 px"] = [d for d in desktop if d["overflow"]]
+    rep.shrunk_on_desktop = [d for d in desktop if d["scale"] < 1]
+    page.set_viewport_size({"width": PHONE, "height": 844})
+    page.wait_for_timeout(150)
+    rep.overflow["390 px"] = [d for d in (_fit_report(page) or []) if d["overflow"]]
+    page.set_viewport_size({"width": PRINT, "height": 1000})
+    page.emulate_media(media="print")
+    page.wait_for_timeout(150)
+    rep.overflow["print"] = [d for d in (_fit_report(page) or []) if d["overflow"]]
+    rep.code_overflow_print = page.evaluate(_CODE_OVERFLOW_JS)
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+
+
 def _visit(browser, site, html):
     rep = PageReport(str(html.relative_to(site)))
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
     page.on("pageerror", lambda exc: rep.js_errors.append(f"uncaught: {exc}"))
     page.on("console", lambda m: rep.js_errors.append(f"console: {m.text}")
             if m.type == "error" else None)
@@ -54,7 +168,7 @@ def _visit(browser, site, html):
     # Prose only: code cells legitimately contain TeX in matplotlib labels.
     text = page.evaluate("""() => {
         const main = document.querySelector("main").cloneNode(true);
-        main.querySelectorAll("pre, code, .highlight, .cell_input, script, style")
+        main.querySelectorAll("pre, code, .highlight, .cell_input, script, style, .widget-html")
             .forEach(e => e.remove());
         return main.innerText;
     }""")
@@ -62,18 +176,14 @@ def _visit(browser, site, html):
     rep.has_widgets = "application/vnd.jupyter.widget-state+json" in html.read_text()
     if rep.has_widgets:
         try:
-            page.wait_for_selector(".widget-slider", timeout=30_000)
+            page.wait_for_selector(".rmt-frame img", timeout=30_000)
         except playwright.TimeoutError:
             pass
-        rep.sliders = page.locator(".widget-slider").count()
-        rep.widget_images = page.locator(".widget-output img").count()
-        if rep.sliders:
-            readout = page.locator(".widget-slider .widget-readout").first
-            before = readout.inner_text()
-            page.locator(".widget-slider .noUi-handle").first.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(200)
-            rep.readout_moved = (before, readout.inner_text())
+        _sweep_panels(page, rep)
+    rep.bad_alt = [i["src"] for i in page.evaluate(_IMAGES_JS)
+                   if not i["alt"].strip() or i["alt"].endswith((".png", ".svg", ".jpg"))]
+    if rep.math:
+        _check_math_widths(page, rep)
     page.close()
     return rep
 
@@ -83,7 +193,8 @@ def reports(built_site):
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is required for the browser check (./rmtbook test installs it)"
     # The site root's index.html is only a redirect to book/index.html, which is visited.
-    pages = sorted(p for p in built_site.rglob("*.html") if p.parent.name in ("book", "chapters"))
+    pages = sorted(p for p in built_site.rglob("*.html")
+                   if p.parent.name in ("book", "chapters", "api"))
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
@@ -109,14 +220,43 @@ def test_every_page_typesets_its_math(reports):
         f"chapters without rendered math: {[r.name for r in chapters if not r.math]}"
 
 
-def test_every_widget_page_shows_sliders_that_respond_to_keys(reports):
-    widget_pages = [r for r in reports if r.has_widgets]
-    assert widget_pages, "no page carries widget state: the panels would not render statically"
-    for r in widget_pages:
-        assert r.sliders > 0, f"{r.name}: widget state saved but no slider rendered"
-        assert r.widget_images > 0, f"{r.name}: panels show no default figure without a kernel"
-        before, after = r.readout_moved
-        assert before != after, f"{r.name}: ArrowRight on a slider did not move it ({before})"
+def test_every_chapter_has_a_panel(reports):
+    chapters = [r for r in reports if r.name.startswith("chapters/")]
+    missing = [r.name for r in chapters if not r.panels]
+    assert not missing, f"chapters without a working panel on the static page: {missing}"
+
+
+def test_every_enabled_control_changes_the_frame(reports):
+    errors = {r.name: r.panel_errors for r in reports if r.panel_errors}
+    assert not errors, f"panel controls that lie on the static page: {errors}"
+    for r in reports:
+        for i, sweeps in enumerate(r.panels):
+            moved = [n for kind, n in sweeps if kind == "moved"]
+            assert moved, f"{r.name} panel {i}: no control works on the static page"
+
+
+def test_display_equations_fit_at_desktop_phone_and_print(reports):
+    problems = {}
+    for r in reports:
+        for width, bad in r.overflow.items():
+            for d in bad:
+                problems.setdefault(r.name, []).append(
+                    f"{width}: {d['label'] or d['text'][:40]!r} needs {d['width']} px, has "
+                    f"{round(d['room'])}")
+        for d in r.shrunk_on_desktop:
+            problems.setdefault(r.name, []).append(
+                f"1400 px: {d['label'] or d['text'][:40]!r} only fits shrunk to {d['scale']:.2f}")
+    assert not problems, f"display equations wider than their box: {problems}"
+
+
+def test_code_fits_the_printed_page(reports):
+    bad = {r.name: r.code_overflow_print for r in reports if r.code_overflow_print}
+    assert not bad, f"code cut at the margin in print: {bad}"
+
+
+def test_every_image_has_alt_text(reports):
+    bad = {r.name: r.bad_alt for r in reports if r.bad_alt}
+    assert not bad, f"images without real alt text: {bad}"
 
 
 def test_no_javascript_errors(reports):
@@ -127,6 +267,22 @@ def test_no_javascript_errors(reports):
 def test_no_request_leaves_the_site(reports):
     external = {r.name: sorted(set(r.external)) for r in reports if r.external}
     assert not external, f"pages asked another host (they would break offline): {external}"
+
+
+def test_search_works_offline(built_site):
+    errors = []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((built_site / "search.html").as_uri() + "?q=Marchenko", wait_until="load")
+        page.wait_for_selector("#search-results li", timeout=30_000)
+        hits = page.locator("#search-results li a").all_inner_texts()
+        page.wait_for_timeout(500)
+        browser.close()
+    assert hits, "offline search found nothing for 'Marchenko'"
+    assert not errors, f"the search page logged errors from file://: {errors}"
 
 
 def test_execution_status_page_lists_every_chapter(built_site):

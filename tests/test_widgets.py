@@ -57,7 +57,7 @@ def test_static_frames_cover_the_grid_and_link_every_control():
     frames = _leaves(stack)
     assert len(frames) == 6
     states = [re.search(r'data-state="([^"]+)"', f.value)[1] for f in frames]
-    assert states[0] == "c=0.2|n=2|kind=line" and states[-1] == "c=1.0|n=2|kind=dots"
+    assert states[0] == "0.2|line" and states[-1] == "1|dots", "labels the controls show"
     assert len({_img_bytes(f.value) for f in frames}) == 6, "every frame shows its own figure"
     # Every stack's selected_index follows its control through a client-side link.
     targets = {(id(link.source[0]), id(link.target[0])) for link in box.links}
