@@ -33,6 +33,7 @@ __all__ = [
     "lazy_predictions",
     "FeatureLearningStep",
     "one_step_feature_learning",
+    "spectral_training_loss",
 ]
 
 
@@ -374,3 +375,52 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
         raise ConvergenceError("the updated CK is not finite; lower eta")
     return FeatureLearningStep(before, after, float(after[-1]), float(before[-1]),
                                float((v1 @ beta) ** 2), float((u1 @ yhat) ** 2))
+
+
+def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
+    """Pure-noise training loss :math:`\\frac{\\sigma^2}n\\operatorname{tr}e^{-2tK}` from the eigenvalues of K.
+
+    With labels of i.i.d. noise of variance :math:`\\sigma^2` (``noise``) and :math:`f_0=0`, the
+    residual of kernel gradient flow is :math:`r_t=e^{-tK}y`, and its mean squared value,
+    averaged over the labels, is :math:`\\frac{\\sigma^2}n\\sum_ie^{-2t\\lambda_i}`: a linear
+    spectral statistic of the kernel. This is the finite-``n`` counterpart of
+    :func:`lazy_training_loss` with ``snr=0``; for one draw of the labels use
+    :func:`empirical_training_loss`.
+
+    Parameters
+    ----------
+    t : float or array_like, >= 0
+        Time of gradient flow, or number of steps when ``step`` is given.
+    eigenvalues : array_like, shape (n,)
+        Eigenvalues :math:`\\lambda_i\\ge0` of the kernel (e.g. of a simulated NTK Gram matrix).
+    noise : float >= 0
+        Label noise variance :math:`\\sigma^2`.
+    step : float > 0, optional
+        Gradient-descent step :math:`\\eta`: the decay is :math:`(1-\\eta\\lambda_i)^{2t}` after
+        ``t`` steps.
+
+    Returns
+    -------
+    float or ndarray
+        One loss per ``t`` (a float for scalar ``t``).
+
+    Examples
+    --------
+    A kernel with every eigenvalue equal to 1 decays like :math:`e^{-2t}`:
+
+    >>> round(spectral_training_loss(1.0, np.ones(5)), 6)
+    0.135335
+    """
+    t_arr = V.nonnegative("t", t)
+    lam = V.nonnegative("eigenvalues", eigenvalues).ravel()
+    if lam.size == 0:
+        raise ValueError("eigenvalues must contain at least one value")
+    sigma2 = float(V.nonnegative("noise", noise))
+    tt = np.atleast_1d(t_arr).ravel()
+    if step is None:
+        decay = np.exp(-2 * np.outer(tt, lam))
+    else:
+        eta = float(V.positive("step", step))
+        decay = (1 - eta * lam[None, :]) ** (2 * tt[:, None])
+    out = sigma2 * decay.mean(axis=1)
+    return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)
