@@ -15,6 +15,7 @@ be changed at run time with :func:`set_memory_budget` or, for a block, :func:`me
 The estimate counts the largest arrays a call creates (inputs, outputs and the dominant
 intermediates), not every temporary.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -316,8 +317,10 @@ def function(name, value, *, nargs=1):
         except ValueError:  # builtins without a signature: accept
             ok = True
     if not ok:
-        raise TypeError(f"{name} must be a function of {nargs} positional argument(s); "
-                        f"{getattr(value, '__name__', value)!r} does not accept {nargs}")
+        raise TypeError(
+            f"{name} must be a function of {nargs} positional argument(s); "
+            f"{getattr(value, '__name__', value)!r} does not accept {nargs}"
+        )
     return value
 
 

@@ -23,6 +23,7 @@ Marchenko–Pastur sampling noise of ratio :math:`\\gamma_\\ell=n/d_\\ell`. This
 Every function takes the activation by name, so a dashboard can compare two activations with
 nothing but their names.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -196,8 +197,15 @@ def _normalised(key):
         a = np.inf
     else:
         a = gaussian_expectation(Activation("dsq", lambda t: deriv(t) ** 2, act.kinks))
-    return NormalisedActivation(act.name, float(mean), scale, float(b), float(a),
-                                Activation(f"normalised {act.name}", fn, act.kinks), deriv)
+    return NormalisedActivation(
+        act.name,
+        float(mean),
+        scale,
+        float(b),
+        float(a),
+        Activation(f"normalised {act.name}", fn, act.kinks),
+        deriv,
+    )
 
 
 def _is_registered(act):
@@ -268,9 +276,12 @@ def _ck_recursion(z, gammas, shifts, slopes, tol=1e-12):
     """m_L(z) from the m_ℓ form of the recursion (an independent route, used by the tests)."""
     L = gammas.size - 1
     return _continuation_solve(
-        lambda zz: _ck_map(zz, gammas, shifts, slopes), np.atleast_1d(z),
+        lambda zz: _ck_map(zz, gammas, shifts, slopes),
+        np.atleast_1d(z),
         lambda zz: np.broadcast_to((-1.0 / zz)[..., None], zz.shape + (L,)).astype(complex),
-        tol, "deep CK recursion")[..., L - 1]
+        tol,
+        "deep CK recursion",
+    )[..., L - 1]
 
 
 def _ck_map(z, gammas, shifts, slopes):
@@ -319,18 +330,26 @@ def _continuation_solve(make_map, z, x0_fn, tol, name, make_valid=None, scale=1.
     """
     base = lambda m: np.all(m.imag >= -1e-12, axis=-1)  # noqa: E731
     if make_valid is None:
+
         def make_valid(_z):
             return base
+
     out = np.empty(z.shape + x0_fn(z[:1]).shape[-1:], dtype=complex)
 
     def run(zn, lifts, cap):
         state = None
         for lift in lifts:
             zz = zn + 1j * lift
-            state = solve_fixed_point(make_map(zz), x0_fn(zz) if state is None else state,
-                                      tol=tol if lift == 0 else 1e-9, max_iter=cap,
-                                      memory=6, valid=base, raise_on_failure=False,
-                                      name=name).x
+            state = solve_fixed_point(
+                make_map(zz),
+                x0_fn(zz) if state is None else state,
+                tol=tol if lift == 0 else 1e-9,
+                max_iter=cap,
+                memory=6,
+                valid=base,
+                raise_on_failure=False,
+                name=name,
+            ).x
         return state
 
     def failed(zn, x):
@@ -352,7 +371,8 @@ def _continuation_solve(make_map, z, x0_fn, tol, name, make_valid=None, scale=1.
         if still.any():
             raise ConvergenceError(
                 f"{name}: {int(still.sum())} point(s) (first z = {complex(z[bad][still][0]):.6g}) "
-                "did not converge to the Stieltjes branch; move the point or raise eta")
+                "did not converge to the Stieltjes branch; move the point or raise eta"
+            )
     return out
 
 
@@ -376,7 +396,7 @@ def _ck_solve_1d(z, gammas, shifts, slopes, tol):
         return _nested_trace(-z, c, gammas, shifts, slopes, tol)[0]
     # A layer with t_ℓ = 0 forgets everything below it: restart the recursion there.
     top = np.flatnonzero(slopes == 0).max() + 1  # layer index ℓ with t_ℓ = 0
-    sub_g = np.concatenate([[gammas[top]], gammas[top + 1:]])
+    sub_g = np.concatenate([[gammas[top]], gammas[top + 1 :]])
     # μ_top = MP_{γ_top} ⊠ δ_{s_top}: an MP law of scale s_top; rescale the rest accordingly.
     s = shifts[top - 1]
     return _ck_scaled(z, sub_g, shifts[top:], slopes[top:], s, tol)
@@ -498,7 +518,7 @@ def _free_mp_moments(nu, gamma):
         for n in range(1, k + 1):
             s = np.arange(1, n + 1)
             m[n] = kappa[:n] @ P[s, n - s]
-            P[1:, n] = np.cumsum(P[:k, n - 1::-1] @ m[1:n + 1])
+            P[1:, n] = np.cumsum(P[:k, n - 1 :: -1] @ m[1 : n + 1])
     return m[1:] / gamma
 
 
@@ -510,7 +530,7 @@ def _affine_moments(mom, s, t):
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(1, k + 1):
             j = np.arange(n + 1)
-            out[n - 1] = np.sum(special.comb(n, j) * s ** (n - j) * t**j * full[:n + 1])
+            out[n - 1] = np.sum(special.comb(n, j) * s ** (n - j) * t**j * full[: n + 1])
     return out
 
 
@@ -526,8 +546,10 @@ def _finite_moments(mom, what):
     bad = ~np.isfinite(mom)
     if bad.any():
         first = int(np.flatnonzero(bad)[0]) + 1
-        raise ValueError(f"k_max: the {what} moment of order {first} exceeds the float64 range "
-                         f"(about 1.8e308); pass k_max <= {first - 1}")
+        raise ValueError(
+            f"k_max: the {what} moment of order {first} exceeds the float64 range "
+            f"(about 1.8e308); pass k_max <= {first - 1}"
+        )
     return mom
 
 
@@ -653,12 +675,17 @@ def _nested_trace(s, c, gammas, shifts, slopes, tol=1e-12):
     if L == 0:
         T = _mp_m(-s / c[0], gammas[0]) / c[0]
         return T.reshape(shape), ((1 - s * T) / c[0]).reshape(shape + (1,))
-    delta = _continuation_solve(lambda w: _nt_map(-w)[0], -s,
-                                lambda w: np.zeros(w.shape + (L,), dtype=complex), tol,
-                                "NTK nested-trace fixed point",
-                                make_valid=lambda w: _nt_map(-w)[2],
-                                scale=sum(c[j] * _upper_bound(gammas[:j + 1], shifts[:j], slopes[:j])
-                                          for j in range(L + 1)))
+    delta = _continuation_solve(
+        lambda w: _nt_map(-w)[0],
+        -s,
+        lambda w: np.zeros(w.shape + (L,), dtype=complex),
+        tol,
+        "NTK nested-trace fixed point",
+        make_valid=lambda w: _nt_map(-w)[2],
+        scale=sum(
+            c[j] * _upper_bound(gammas[: j + 1], shifts[:j], slopes[:j]) for j in range(L + 1)
+        ),
+    )
     T, U, _ = _nt_map(s)[1](delta)
     return T.reshape(shape), U.reshape(shape + (L + 1,))
 
@@ -686,16 +713,20 @@ def _nested_trace_map(s, c, gammas, shifts, slopes):
         U[..., 0] = (1 - s0 * T) / c0
         for ell in range(1, L + 1):
             cl = coefs[ell]
-            U[..., ell] = (1 - np.sum(cl[..., :ell] * U[..., :ell], axis=-1)
-                           - shifts_lv[ell] * T) / cl[..., ell]
+            U[..., ell] = (
+                1 - np.sum(cl[..., :ell] * U[..., :ell], axis=-1) - shifts_lv[ell] * T
+            ) / cl[..., ell]
         return T, U, coefs
 
     def F(delta):
         T, U, coefs = descend(delta)
         new = np.empty_like(delta)
         for ell in range(1, L + 1):
-            new[..., ell - 1] = gammas[ell] * coefs[ell][..., ell] * (
-                shifts[ell - 1] * T + slopes[ell - 1] * U[..., ell - 1])
+            new[..., ell - 1] = (
+                gammas[ell]
+                * coefs[ell][..., ell]
+                * (shifts[ell - 1] * T + slopes[ell - 1] * U[..., ell - 1])
+            )
         return new
 
     def on_branch(delta):
@@ -727,8 +758,9 @@ def _ntk_setup(gammas, activation):
 
 def _ntk_bounds(g, w, shifts, slopes):
     # Σ_ℓ q_ℓ K_ℓ ⪰ 0 and ‖K_ℓ‖ ≤ U_ℓ, so the support lies in [r_+, r_+ + Σ q_ℓ U_ℓ].
-    upper = w.shift + sum(w.q[ell] * _upper_bound(g[:ell + 1], shifts[:ell], slopes[:ell])
-                          for ell in range(g.size))
+    upper = w.shift + sum(
+        w.q[ell] * _upper_bound(g[: ell + 1], shifts[:ell], slopes[:ell]) for ell in range(g.size)
+    )
     return w.shift, upper
 
 
@@ -810,8 +842,10 @@ def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = _prepare_z(z, lo, hi)
     if act.b**2 < 1e-14:
-        raise ValueError("b_σ = 0: the layers decouple and U_j (j < L) is the trace of a "
-                         "matrix independent of K^NTK; this case is not implemented")
+        raise ValueError(
+            "b_σ = 0: the layers decouple and U_j (j < L) is the trace of a "
+            "matrix independent of K^NTK; this case is not implemented"
+        )
     _, U = _nested_trace(w.shift - np.asarray(zz), w.q, g, shifts, slopes, tol)
     return np.where(flip[..., None], np.conj(U), U)
 
@@ -866,21 +900,27 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
     mean = w.trace
     resolution = V.scalar("resolution", resolution)
     if not resolution >= 1e-9 * mean:
-        raise ValueError(f"resolution must lie in [{1e-9 * mean:.3g}, inf) (1e-9 times the mean "
-                         f"eigenvalue {mean:.4g}); got {resolution!r}")
+        raise ValueError(
+            f"resolution must lie in [{1e-9 * mean:.3g}, inf) (1e-9 times the mean "
+            f"eigenvalue {mean:.4g}); got {resolution!r}"
+        )
 
-    return _support_edges(lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-10),
-                          lo, hi, mean, resolution)
+    return _support_edges(
+        lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-10), lo, hi, mean, resolution
+    )
 
 
 def _support_edges(m, lo, hi, mean, resolution):
     """Edges of a support in one piece containing ``mean``, inside the enclosure [lo, hi]."""
+
     def inside(x):
         return np.asarray(m(np.atleast_1d(x) + 1e-8j)).imag > 1e-4
 
     if not inside(mean)[0]:
-        raise ConvergenceError(f"the mean eigenvalue {mean:.6g} is not inside the support "
-                               "(a support in several pieces is not supported)")
+        raise ConvergenceError(
+            f"the mean eigenvalue {mean:.6g} is not inside the support "
+            "(a support in several pieces is not supported)"
+        )
     # Both brackets [outside, inside] are bisected together (one vectorised solve per round).
     out_pt = np.array([lo, hi], dtype=float)
     in_pt = np.array([mean, mean], dtype=float)
@@ -951,10 +991,14 @@ def ntk_moments(k_max, gammas, activation="relu", *, nodes=None):
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     left, right = ntk_edges(g, activation)
     if nodes is not None:
-        warnings.warn("ntk_moments(nodes=...) is ignored: the node count follows k_max",
-                      DeprecationWarning, stacklevel=2)
-    mom = _edge_contour_moments(lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13),
-                                left, right, k_max)
+        warnings.warn(
+            "ntk_moments(nodes=...) is ignored: the node count follows k_max",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    mom = _edge_contour_moments(
+        lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13), left, right, k_max
+    )
     return _finite_moments(mom, "NTK")
 
 
@@ -985,10 +1029,15 @@ def finite_width_density(x, kernel_eigs, gamma, *, eta=1e-6, tol=1e-12):
             w = 1 - g - g * z * m
             return np.mean(1.0 / (lam[None, :] * w[:, None] - z[:, None]), axis=1)
 
-        state = solve_fixed_point(F, -1.0 / z if state is None else state,
-                                  tol=tol if e == eta else 1e-8, max_iter=5000, memory=6,
-                                  valid=lambda m: m.imag >= -1e-14,
-                                  name="finite-width Silverstein equation").x
+        state = solve_fixed_point(
+            F,
+            -1.0 / z if state is None else state,
+            tol=tol if e == eta else 1e-8,
+            max_iter=5000,
+            memory=6,
+            valid=lambda m: m.imag >= -1e-14,
+            name="finite-width Silverstein equation",
+        ).x
     out = np.maximum(state.imag / np.pi, 0.0)
     return float(out[0]) if x.ndim == 0 else out
 
@@ -1011,8 +1060,9 @@ class DeepSample(NamedTuple):
     ntk: object
 
 
-def simulate_deep_network(X0, widths, activation="relu", *, rng, ntk=True, normalise=True,
-                          taus=None):
+def simulate_deep_network(
+    X0, widths, activation="relu", *, rng, ntk=True, normalise=True, taus=None
+):
     """Draw one deep random network on data ``X0`` and return its CK and NTK Gram matrices.
 
     Parameters
@@ -1052,8 +1102,9 @@ def simulate_deep_network(X0, widths, activation="relu", *, rng, ntk=True, norma
     2.47
     """
     X0 = V.matrix("X0", X0)
-    widths = [V.integer("width", int(d) if isinstance(d, np.integer) else d, minimum=1)
-              for d in widths]
+    widths = [
+        V.integer("width", int(d) if isinstance(d, np.integer) else d, minimum=1) for d in widths
+    ]
     L = len(widths)
     acts = list(activation) if isinstance(activation, (list, tuple)) else [activation] * L
     if len(acts) != L:
@@ -1073,8 +1124,9 @@ def simulate_deep_network(X0, widths, activation="relu", *, rng, ntk=True, norma
             fns.append(lambda t, raw=raw, mu=mu: raw(t) - mu)
             derivs.append(None)
     if ntk and any(d is None for d in derivs):
-        raise ValueError("ntk=True needs activations with a square-integrable derivative "
-                         "and normalise=True")
+        raise ValueError(
+            "ntk=True needs activations with a square-integrable derivative and normalise=True"
+        )
     Xs, Hs, Ws = [X0], [], []
     for d, fn in zip(widths, fns):
         W = gen.standard_normal((d, Xs[-1].shape[0]))
@@ -1129,8 +1181,11 @@ def sample_deep_spectrum(n, gammas, activation="relu", *, kernel="ck", seeds=1, 
     kernel = V.choice("kernel", kernel, ("ck", "ntk"))
     gen = V.rng(rng)
     dims = [max(1, round(n / gi)) for gi in g]
-    V.check_allocation([(seeds, n)] + [(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
-                       "the data, hidden layers and Gram matrices", "n, gammas, seeds")
+    V.check_allocation(
+        [(seeds, n)] + [(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
+        "the data, hidden layers and Gram matrices",
+        "n, gammas, seeds",
+    )
     out = np.empty((seeds, n))
     for k in range(seeds):
         Z = gen.standard_normal((dims[0], n))
@@ -1269,8 +1324,9 @@ def gmm_ck_equivalent(X, labels, covariances, scalars):
     tau0sq = float(np.dot(np.bincount(labels, minlength=k) / n, trC))
     t = np.sqrt(p) * (trC - tau0sq)
     S = (C @ C.T) / p
-    means = np.array([X[:, labels == a].mean(axis=1) if np.any(labels == a) else np.zeros(p)
-                      for a in range(k)])
+    means = np.array(
+        [X[:, labels == a].mean(axis=1) if np.any(labels == a) else np.zeros(p) for a in range(k)]
+    )
     omega = X - means[labels].T
     psi = np.sum(omega**2, axis=0) - trC[labels]
     Vm = np.hstack([J / np.sqrt(p), psi[:, None]])
@@ -1299,10 +1355,13 @@ def ternary_activation(s1, s2, low=1.0, high=1.0):
     low, high = V.nonnegative_scalar("low", low), V.nonnegative_scalar("high", high)
     if not s1 <= s2:
         raise ValueError(f"ternary thresholds need s1 <= s2; got s1 = {s1}, s2 = {s2}")
-    return Activation(f"ternary({s1:.3g},{s2:.3g})",
-                      lambda t: high * (np.asarray(t) > s2).astype(float)
-                      - low * (np.asarray(t) < s1).astype(float),
-                      (s1, s2))
+    return Activation(
+        f"ternary({s1:.3g},{s2:.3g})",
+        lambda t: (
+            high * (np.asarray(t) > s2).astype(float) - low * (np.asarray(t) < s1).astype(float)
+        ),
+        (s1, s2),
+    )
 
 
 def _dens(u):
@@ -1349,8 +1408,10 @@ def match_ternary(activation="relu"):
 
     peak = optimize.minimize_scalar(lambda s: -b_of(s), bounds=(0, 2), method="bounded").x
     if not b_of(0.0) <= target <= b_of(peak):
-        raise ValueError(f"b_σ = {target:.4f} of {activation!r} is outside the range "
-                         f"[{b_of(0.0):.4f}, {b_of(peak):.4f}] of symmetric ternary activations")
+        raise ValueError(
+            f"b_σ = {target:.4f} of {activation!r} is outside the range "
+            f"[{b_of(0.0):.4f}, {b_of(peak):.4f}] of symmetric ternary activations"
+        )
     s = optimize.brentq(lambda u: b_of(u) - target, 0.0, peak, xtol=1e-14)
     return ternary_activation(-s, s)
 
@@ -1402,8 +1463,9 @@ def match_ternary_gmm(activation="relu", tau=1.0):
         c1, c2 = levels(u)
         return variance(u) if min(c1, c2) >= 0 else np.inf
 
-    u = optimize.minimize_scalar(feasible_var, bounds=(1e-3, 4.0), method="bounded",
-                                 options={"xatol": 1e-12}).x
+    u = optimize.minimize_scalar(
+        feasible_var, bounds=(1e-3, 4.0), method="bounded", options={"xatol": 1e-12}
+    ).x
     c1, c2 = levels(u)
     if min(c1, c2) < 0:
         raise ValueError(f"no ternary activation matches E σ', E σ'' of {activation!r}")
@@ -1474,8 +1536,13 @@ def deq_ck_coefficients(activation="tanh", sigma_a2=0.2, sigma_b2=1.0):
     def second(s2):
         return gaussian_expectation(Activation("sq", lambda t: act(t) ** 2, act.kinks), s2)
 
-    res = solve_fixed_point(lambda q: np.array([second(sa * float(q[0]) + sb)]),
-                            np.array([1.0]), tol=1e-12, max_iter=500, name="DEQ diagonal q*")
+    res = solve_fixed_point(
+        lambda q: np.array([second(sa * float(q[0]) + sb)]),
+        np.array([1.0]),
+        tol=1e-12,
+        max_iter=500,
+        name="DEQ diagonal q*",
+    )
     q = float(res.x[0])
     s2 = sa * q + sb
     beta = gaussian_expectation(Activation("stein", lambda t: t * act(t), act.kinks), s2) / s2
@@ -1484,8 +1551,9 @@ def deq_ck_coefficients(activation="tanh", sigma_a2=0.2, sigma_b2=1.0):
     return DEQCoefficients(q, sb * beta**2 / (1 - sa * beta**2), beta, s2)
 
 
-def simulate_deq(X, width, activation="tanh", sigma_a2=0.2, sigma_b2=1.0, *, rng,
-                 tol=1e-10, max_iter=500):
+def simulate_deq(
+    X, width, activation="tanh", sigma_a2=0.2, sigma_b2=1.0, *, rng, tol=1e-10, max_iter=500
+):
     """Solve the implicit layer :math:`H=\\sigma(AH+BX)` for one draw and return ``HᵀH/d``.
 
     Parameters
@@ -1522,8 +1590,11 @@ def simulate_deq(X, width, activation="tanh", sigma_a2=0.2, sigma_b2=1.0, *, rng
     max_iter = V.iterations("max_iter", max_iter)
     act = get_activation(activation)
     gen = V.rng(rng)
-    V.check_allocation([(d, d), (d, X.shape[0])] + [(d, X.shape[1])] * 3,
-                       "the d × d recurrent weights and the d × n hidden states", "width")
+    V.check_allocation(
+        [(d, d), (d, X.shape[0])] + [(d, X.shape[1])] * 3,
+        "the d × d recurrent weights and the d × n hidden states",
+        "width",
+    )
     A = gen.standard_normal((d, d)) * np.sqrt(sa / d)
     BX = np.sqrt(sb) * gen.standard_normal((d, X.shape[0])) @ X
     H = np.zeros_like(BX)
@@ -1533,8 +1604,10 @@ def simulate_deq(X, width, activation="tanh", sigma_a2=0.2, sigma_b2=1.0, *, rng
         H = H_new
         if err <= tol:
             return H.T @ H / d
-    raise ConvergenceError(f"DEQ forward pass did not converge in {max_iter} iterations "
-                           f"(residual {err:.1e}); lower sigma_a2")
+    raise ConvergenceError(
+        f"DEQ forward pass did not converge in {max_iter} iterations "
+        f"(residual {err:.1e}); lower sigma_a2"
+    )
 
 
 def deq_explicit_activation(coefficients):

@@ -14,6 +14,7 @@ Classification (Liao & Couillet, 2018): two-class Gaussian mixture ``x = y μ + 
 gradient descent on the square loss; the test score is asymptotically Gaussian and the
 misclassification rate is :math:`Q(E/\\sqrt{V})`.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -197,7 +198,12 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
         bias = np.where(inf, lim.bias + v0 * mp_atom(g), bias)
         var = np.where(inf, lim.variance, var)
         train = np.where(inf, lim.train_error, train)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
 def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=True):
@@ -248,11 +254,17 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
     kk, ee = k[..., None].astype(float), eta[..., None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias, var, train = _dynamics(lambda x: (1 - ee * x) ** kk, g, r2, s2, v0)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
-def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, eta=None,
-                             reps=10, rng):
+def simulate_linear_dynamics(
+    p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, eta=None, reps=10, rng
+):
     """Exact gradient-flow (or GD) errors on simulated data, through one eigendecomposition.
 
     Parameters
@@ -301,9 +313,11 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     if eta is not None:
         eta = V.positive_scalar("eta", eta)
     k = min(p, n)
-    V.check_allocation([(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2
-                       + [(reps, k, times.size)] * 6,
-                       "the reps × p × n data and its eigendecompositions", "p, n, reps")
+    V.check_allocation(
+        [(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2 + [(reps, k, times.size)] * 6,
+        "the reps × p × n data and its eigendecompositions",
+        "p, n, reps",
+    )
     gen = V.rng(rng)
     X = gen.standard_normal((reps, p, n))
     beta = np.full(p, np.sqrt(r2 / p))
@@ -322,11 +336,18 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     norm2 = np.sum(delta**2, axis=1)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias = norm2 - np.einsum("rkt,rk->rt", 1 - f**2, v2)
-        var = s2 / n * np.sum(np.where(pos[..., None], (1 - f) ** 2 / np.where(pos, e, 1.0)[..., None],
-                                       0.0), axis=1)
+        var = (
+            s2
+            / n
+            * np.sum(
+                np.where(pos[..., None], (1 - f) ** 2 / np.where(pos, e, 1.0)[..., None], 0.0),
+                axis=1,
+            )
+        )
         rank = pos.sum(axis=1)[:, None]
-        train = (np.einsum("rkt,rk->rt", ee * f**2, v2)
-                 + s2 / n * (np.sum(np.where(pos[..., None], f**2, 0.0), axis=1) + n - rank))
+        train = np.einsum("rkt,rk->rt", ee * f**2, v2) + s2 / n * (
+            np.sum(np.where(pos[..., None], f**2, 0.0), axis=1) + n - rank
+        )
     return RidgeRisk(bias, var, bias + var, train)
 
 
@@ -441,18 +462,23 @@ def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
     xs, ss = x + reg, lam_s + reg
     fx, fs = f(xs), f(ss)[..., 0]
     mean = np.sum(w_omega * (1 - fx) / xs, axis=-1) + spike_w * (1 - fs) / ss
-    second = ((m2 + c) / m2 * (np.sum(w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
-                               + spike_w * (1 - fs) ** 2 / ss**2)
-              + v0 * (np.sum(w_nu * fx**2, axis=-1) + max(0.0, 1 - 1 / c) * f(reg)[..., 0] ** 2))
+    second = (m2 + c) / m2 * (
+        np.sum(w_omega * (1 - fx) ** 2 / xs**2, axis=-1) + spike_w * (1 - fs) ** 2 / ss**2
+    ) + v0 * (np.sum(w_nu * fx**2, axis=-1) + max(0.0, 1 - 1 / c) * f(reg)[..., 0] ** 2)
     # Training scores y_i w_tᵀx_i: mean (‖μ‖²+c)/‖μ‖² E and a second moment whose integrands
     # carry an extra factor x (the atom at 0 then drops out).
     train_mean = (m2 + c) / m2 * mean
-    train_second = ((m2 + c) / m2 * (np.sum(x * w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
-                                     + spike_w * lam_s * (1 - fs) ** 2 / ss**2)
-                    + v0 * np.sum(x * w_nu * fx**2, axis=-1))
+    train_second = (m2 + c) / m2 * (
+        np.sum(x * w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
+        + spike_w * lam_s * (1 - fs) ** 2 / ss**2
+    ) + v0 * np.sum(x * w_nu * fx**2, axis=-1)
     train_var = np.clip(train_second - train_mean**2, 0.0, None)
-    return GMMDynamics(V.scalar_or_array(mean), V.scalar_or_array(second), V.scalar_or_array(_q_ratio(mean, second)),
-                       V.scalar_or_array(_q_ratio(train_mean, train_var)))
+    return GMMDynamics(
+        V.scalar_or_array(mean),
+        V.scalar_or_array(second),
+        V.scalar_or_array(_q_ratio(mean, second)),
+        V.scalar_or_array(_q_ratio(train_mean, train_var)),
+    )
 
 
 def _q_ratio(num, var):
@@ -496,9 +522,14 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     reg = V.nonnegative_scalar("reg", reg)
     v0 = V.nonnegative_scalar("init_var", init_var)
     reps = V.size("reps", reps)
-    V.check_allocation([(reps, p, n)] * 3 + [(reps, p, p)] * 3 + [(reps, p, times.size)] * 6
-                       + [(reps, n, times.size)] * 2,
-                       "the reps × p × n data and the p × p eigendecompositions", "p, n, reps")
+    V.check_allocation(
+        [(reps, p, n)] * 3
+        + [(reps, p, p)] * 3
+        + [(reps, p, times.size)] * 6
+        + [(reps, n, times.size)] * 2,
+        "the reps × p × n data and the p × p eigendecompositions",
+        "p, n, reps",
+    )
     gen = V.rng(rng)
     y = np.where(np.arange(n) < n // 2, -1.0, 1.0)
     mu = np.zeros(p)
@@ -511,13 +542,20 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     cb = ((X @ y / n)[:, None, :] @ U)[:, 0, :]
     f = (1 - step * e[..., None]) ** times[None, None, :].astype(float)
     safe = np.where(e > 1e-12, e, 1.0)[..., None]
-    coef = f * c0[..., None] + np.where(e[..., None] > 1e-12, (1 - f) / safe,
-                                        step * times[None, None, :]) * cb[..., None]
+    coef = (
+        f * c0[..., None]
+        + np.where(e[..., None] > 1e-12, (1 - f) / safe, step * times[None, None, :])
+        * cb[..., None]
+    )
     mean = np.sqrt(m2) * np.einsum("rk,rkt->rt", U[:, 0, :], coef)
     second = np.sum(coef**2, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(second > 0, mean / np.sqrt(np.where(second > 0, second, 1.0)), 0.0)
     scores = (np.swapaxes(X, 1, 2) @ U @ coef) * y[None, :, None]
     train = np.mean(scores <= 0, axis=1)
-    return {"test_error": 0.5 * erfc(z / np.sqrt(2)), "train_error": train, "mean": mean,
-            "second_moment": second}
+    return {
+        "test_error": 0.5 * erfc(z / np.sqrt(2)),
+        "train_error": train,
+        "mean": mean,
+        "second_moment": second,
+    }

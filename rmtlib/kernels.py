@@ -15,6 +15,7 @@ Normalisations differ, as in the papers: the random-feature kernel takes data wi
 inner-product and distance kernels take data with entries of order one, so
 :math:`\\|x_i\\|^2/p\\to\\tau` and the kernel argument is divided by ``p``.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -45,8 +46,21 @@ __all__ = [
 ]
 
 #: Activations (families) whose expected random-feature kernel has a closed form.
-RF_KERNEL_CLOSED_FORMS = ("linear", "relu", "leaky_relu", "abs", "sign", "step", "erf", "sin",
-                          "cos", "gaussian", "quadratic", "poly2", "exp")
+RF_KERNEL_CLOSED_FORMS = (
+    "linear",
+    "relu",
+    "leaky_relu",
+    "abs",
+    "sign",
+    "step",
+    "erf",
+    "sin",
+    "cos",
+    "gaussian",
+    "quadratic",
+    "poly2",
+    "exp",
+)
 
 _HERMITE_ORDER = 40
 
@@ -261,8 +275,9 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
         if lab.shape != (n,) or lab.dtype.kind not in "iu":
             raise ValueError(f"labels must be integers of shape ({n},); got {lab!r:.60}")
         classes = np.unique(lab)
-        blocks = np.array([[np.nanmean(G2[np.ix_(lab == a, lab == b)]) for b in classes]
-                           for a in classes])
+        blocks = np.array(
+            [[np.nanmean(G2[np.ix_(lab == a, lab == b)]) for b in classes] for a in classes]
+        )
         idx = np.searchsorted(classes, lab)
         S = blocks[np.ix_(idx, idx)]
     return np.outer(u, u) + c.d1 * G + c.a2**2 / 2 * S + c.d0 * np.eye(n)
@@ -504,8 +519,9 @@ def distance_kernel_equivalent(X, f, labels, means, covariances=None):
     trCC = (cov @ cov.T)[np.ix_(lab, lab)] / p**2
     first = np.add.outer(u, u) + dmu2 + 2 * cross / p - 2 * W.T @ W / p
     second = np.add.outer(u, u) ** 2 + 4 * trCC
-    return (f_tau * np.ones((n, n)) + f1 * first + f2 / 2 * second
-            + (f0 - f_tau + tau * f1) * np.eye(n))
+    return (
+        f_tau * np.ones((n, n)) + f1 * first + f2 / 2 * second + (f0 - f_tau + tau * f1) * np.eye(n)
+    )
 
 
 def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):

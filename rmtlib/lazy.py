@@ -13,6 +13,7 @@ transform and layer traces. This module turns them into
 - a simulation of one large gradient step on the first layer of a two-layer network, where
   the weights depend on the data and the CK acquires a spike (:func:`one_step_feature_learning`).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -21,8 +22,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
 from .activations import get_activation
+from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
 from .fixedpoint import ConvergenceError
 from .spectral import spectral_integral
 
@@ -49,8 +50,7 @@ def _decay(t, step):
     return lambda z: (1 - step * z[:, None]) ** (2 * t[None, :])
 
 
-def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step=None,
-                       nodes=600):
+def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step=None, nodes=600):
     """Limiting training loss :math:`\\frac1n\\|f_t(X)-y\\|^2` of lazy (NTK) training from ``f_0 = 0``.
 
     Parameters
@@ -120,8 +120,9 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
         return (noise * T + snr * U[..., 0])[:, None]
 
     decay = _decay(tt, step)
-    out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad,
-                                       nodes=nodes)).reshape(-1)
+    out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad, nodes=nodes)).reshape(
+        -1
+    )
     # Where the decay factor is huge on the contour (left of the support at large t, or an
     # unstable GD step) but the result is small, the contour sum cancels catastrophically:
     # there integrate the density ρ_w = Im(weighted m)/π on the support instead.
@@ -239,8 +240,11 @@ def lazy_predictions(K, K_cross, y, t):
     pos = lam > 1e-14
     safe = np.where(pos, lam, 1.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        gain = np.where(pos[None, :], -np.expm1(-np.outer(tt, safe)) / safe[None, :],
-                        tt[:, None] * np.ones_like(lam)[None, :])
+        gain = np.where(
+            pos[None, :],
+            -np.expm1(-np.outer(tt, safe)) / safe[None, :],
+            tt[:, None] * np.ones_like(lam)[None, :],
+        )
     gain = np.where(np.isinf(tt)[:, None], 1.0 / safe[None, :], gain)
     coef = U.T @ y
     out = (gain * coef[None, :]) @ U.T @ K_cross.T
@@ -284,8 +288,9 @@ class FeatureLearningStep(NamedTuple):
     alignment_labels: float
 
 
-def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rng,
-                              target="tanh", noise=0.1):
+def one_step_feature_learning(
+    eta, n=800, p=400, N=800, activation="relu", *, rng, target="tanh", noise=0.1
+):
     """Simulate one large gradient step on the first layer of a two-layer network.
 
     Parameters
@@ -338,8 +343,11 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
     noise = V.scalar("noise", noise)
     if not noise >= 0:
         raise ValueError(f"noise must lie in [0, inf); got {noise!r}")
-    V.check_allocation([(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
-                       "the inputs, weights, features and CK matrices", "n, p, N")
+    V.check_allocation(
+        [(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
+        "the inputs, weights, features and CK matrices",
+        "n, p, N",
+    )
     gen = V.rng(rng)
     act = _named_activation("activation", activation)
     tgt = _named_activation("target", target)
@@ -373,8 +381,14 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
     yhat = y_test / np.linalg.norm(y_test)
     if not np.all(np.isfinite(after)):
         raise ConvergenceError("the updated CK is not finite; lower eta")
-    return FeatureLearningStep(before, after, float(after[-1]), float(before[-1]),
-                               float((v1 @ beta) ** 2), float((u1 @ yhat) ** 2))
+    return FeatureLearningStep(
+        before,
+        after,
+        float(after[-1]),
+        float(before[-1]),
+        float((v1 @ beta) ** 2),
+        float((u1 @ yhat) ** 2),
+    )
 
 
 def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):

@@ -9,6 +9,7 @@ with ``λ = 0`` meaning the limit ``λ → 0⁺`` (minimum-norm least squares). 
 **excess** risk ``E_x[(xᵀ(β̂ - β*))²] = ‖Σ^{1/2}(β̂ - β*)‖²`` averaged over the noise; the test
 mean-squared error is ``excess_risk + sigma2``. The training error is ``‖y - Xᵀβ̂‖² / n``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -165,8 +166,9 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
 
     under = g < 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        var0 = np.where(under, s2 * g / np.where(under, 1 - g, 1.0),
-                        s2 / np.where(g > 1, g - 1, 0.0))
+        var0 = np.where(
+            under, s2 * g / np.where(under, 1 - g, 1.0), s2 / np.where(g > 1, g - 1, 0.0)
+        )
     var0 = np.where((g == 1) & (s2 == 0), 0.0, var0)
     bias0 = np.where(under, 0.0, r2 * (1 - 1 / g))
     train0 = np.where(under, s2 * (1 - g), 0.0)
@@ -174,7 +176,12 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     bias = np.where(pos, bias_r, bias0)
     var = np.where(pos, var_r, var0)
     train = np.where(pos, train_r, train0)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
 def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
@@ -270,8 +277,11 @@ def _solve_kappa(t, n, lam, *, tol=1e-14, max_iter=200):
             newton = u - h / slope
         inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
         u_new = np.where(inside, newton, 0.5 * (lo + hi))
-        done |= ((np.abs(u_new - u) <= tol * np.maximum(1.0, np.abs(u))) | (hi - lo <= tol)
-                 | (np.abs(h) <= tol))
+        done |= (
+            (np.abs(u_new - u) <= tol * np.maximum(1.0, np.abs(u)))
+            | (hi - lo <= tol)
+            | (np.abs(h) <= tol)
+        )
         u = np.where(done & ~zero, u, u_new)
         if done.all():
             break
@@ -400,8 +410,15 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     risk = bias + var
     with np.errstate(invalid="ignore"):
         train = np.where(at_peak, 0.0, (1 - df1 / n_b) ** 2 * (risk + s2))
-    return AnisotropicRidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(risk), V.scalar_or_array(train), V.scalar_or_array(kappa),
-                                V.scalar_or_array(df1), V.scalar_or_array(df2))
+    return AnisotropicRidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(risk),
+        V.scalar_or_array(train),
+        V.scalar_or_array(kappa),
+        V.scalar_or_array(df1),
+        V.scalar_or_array(df2),
+    )
 
 
 def _spectral_factors(X):
@@ -489,9 +506,14 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
         runs = monte_carlo(simulate_ridge, [point], starts, executor=executor)[0]
         return RidgeRisk(*(np.concatenate(field) for field in zip(*runs)))
     k = min(p, n)
-    V.check_allocation([(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2
-                       + [(reps, k, lam.size)] * 4 + [(reps, p, lam.size)] * 2,
-                       "the reps × p × n data and its eigendecompositions", "n, pop_eigs, reps")
+    V.check_allocation(
+        [(reps, p, n)] * 2
+        + [(reps, k, k), (reps, p, k)] * 2
+        + [(reps, k, lam.size)] * 4
+        + [(reps, p, lam.size)] * 2,
+        "the reps × p × n data and its eigendecompositions",
+        "n, pop_eigs, reps",
+    )
     X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
     e, U = _spectral_factors(X)
     beta = np.sqrt(energy)
@@ -511,11 +533,13 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     u_sig_u = np.einsum("p,rpk->rk", t, U**2)
     var = s2 / n * np.einsum("rkl,rk->rl", var_w, u_sig_u)
     rank = pos.sum(axis=1)[:, None]
-    train = (np.einsum("rkl,rk->rl", res_signal, v**2)
-             + s2 / n * (res_noise.sum(axis=1) + (n - rank)))
+    train = np.einsum("rkl,rk->rl", res_signal, v**2) + s2 / n * (
+        res_noise.sum(axis=1) + (n - rank)
+    )
     shape = (reps,) + lam.shape
-    return RidgeRisk(bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape),
-                     train.reshape(shape))
+    return RidgeRisk(
+        bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape), train.reshape(shape)
+    )
 
 
 def empirical_renormalised_ridge(sample_eigs, n, lam):
@@ -577,13 +601,16 @@ def empirical_renormalised_ridge(sample_eigs, n, lam):
         raise ValueError("sample_eigs must contain at least one eigenvalue")
     scale = max(float(np.max(np.abs(e))), 1.0)
     if np.min(e) < -1e-10 * scale:
-        raise ValueError(f"sample_eigs must be >= 0 (eigenvalues of X Xᵀ / n); "
-                         f"got minimum {np.min(e):.3g}")
+        raise ValueError(
+            f"sample_eigs must be >= 0 (eigenvalues of X Xᵀ / n); got minimum {np.min(e):.3g}"
+        )
     e = np.clip(e, 0.0, None)
     n = float(V.positive("n", n))
     if np.count_nonzero(e > 1e-12 * scale) > n:
-        raise ValueError(f"sample_eigs has more than n = {n:g} positive eigenvalues: they are "
-                         "not the eigenvalues of a sample covariance X Xᵀ / n with n samples")
+        raise ValueError(
+            f"sample_eigs has more than n = {n:g} positive eigenvalues: they are "
+            "not the eigenvalues of a sample covariance X Xᵀ / n with n samples"
+        )
     lam = np.asarray(V.positive("lam", lam), dtype=float)
     df1 = np.sum(e[:, None] / (e[:, None] + lam.ravel()[None, :]), axis=0).reshape(lam.shape)
     return V.scalar_or_array(lam / (1.0 - df1 / n))

@@ -8,6 +8,7 @@ that the signal :math:`\\sum_k\\lambda_k\\theta_k^2` is finite. Learning curves 
 random projections from the same κ equation with ``n`` replaced by ``N`` and ``λ = 0``. All risks
 are **excess** risks (add ``sigma2`` for the test MSE).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -278,8 +279,11 @@ def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, 
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
     ns = _sizes("n_values", n_values)
     reps = V.size("reps", reps)
-    V.check_allocation([(reps, p, max(ns))] * 2 + [(reps, p, min(p, max(ns)))] * 2,
-                       "the reps × p × n data", "n_values, p, reps")
+    V.check_allocation(
+        [(reps, p, max(ns))] * 2 + [(reps, p, min(p, max(ns)))] * 2,
+        "the reps × p × n data",
+        "n_values, p, reps",
+    )
     rows = [simulate_ridge(n, t, e, lam, sigma2, reps=reps, rng=gen).excess_risk for n in ns]
     return np.array(rows).reshape(len(rows), reps)
 
@@ -305,8 +309,11 @@ def simulate_model_size(N_values, a, b, p, *, reps=10, rng):
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
     v = np.sqrt(t * e)
     Ns = _sizes("N_values", N_values)
-    V.check_allocation([(reps, max(Ns), p)] * 3 + [(reps, max(Ns), max(Ns))] * 2,
-                       "the reps × N × p projected features", "N_values, p, reps")
+    V.check_allocation(
+        [(reps, max(Ns), p)] * 3 + [(reps, max(Ns), max(Ns))] * 2,
+        "the reps × N × p projected features",
+        "N_values, p, reps",
+    )
     out = []
     for N in Ns:
         A = gen.standard_normal((reps, N, p)) * np.sqrt(t)

@@ -17,6 +17,7 @@ with Γ a positively oriented contour enclosing exactly the eigenvalues indexed 
 :func:`cauchy_functional`) and the finite-``n`` objects to compare with
 (:class:`EmpiricalResolvent`).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -85,8 +86,9 @@ def circle_contour(center, radius, n_points=400):
     if abs(center) > 1e150:
         raise ValueError(f"center must lie in [-1e150, 1e150]; got {center!r}")
     n_points = V.integer("n_points", n_points, minimum=8, maximum=10**8)
-    V.check_allocation([(n_points,)] * 4, "the contour's nodes and weights", "n_points",
-                       itemsize=16)
+    V.check_allocation(
+        [(n_points,)] * 4, "the contour's nodes and weights", "n_points", itemsize=16
+    )
     e = np.exp(2j * np.pi * np.arange(n_points) / n_points)
     return Contour(center + radius * e, radius * e / n_points)
 
@@ -115,7 +117,9 @@ def contour_integral(func, center, radius, n_points=400):
     C = circle_contour(center, radius, n_points)
     vals = np.asarray(func(C.nodes))
     if vals.shape != C.nodes.shape:
-        raise ValueError(f"func must return one value per node (shape {C.nodes.shape}); got {vals.shape}")
+        raise ValueError(
+            f"func must return one value per node (shape {C.nodes.shape}); got {vals.shape}"
+        )
     if not np.all(np.isfinite(vals)):
         raise ValueError("func is not finite on the contour: move the contour off the spectrum")
     return complex(np.sum(C.weights * vals))
@@ -385,7 +389,9 @@ def kolmogorov_distance(samples, x, density):
         raise ValueError("x must be a strictly increasing grid of at least two points")
     cdf = np.concatenate([[0.0], np.cumsum((rho[1:] + rho[:-1]) / 2 * np.diff(grid))])
     if abs(cdf[-1] - 1) > 0.02:
-        raise ValueError(f"density must integrate to 1 over x (within 0.02); got {cdf[-1]:.4f}: "
-                         "widen or refine the grid")
+        raise ValueError(
+            f"density must integrate to 1 over x (within 0.02); got {cdf[-1]:.4f}: "
+            "widen or refine the grid"
+        )
     emp = np.searchsorted(lam, grid, side="right") / lam.size
     return float(np.max(np.abs(emp - cdf)))

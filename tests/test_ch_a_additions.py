@@ -1,4 +1,5 @@
 """Tests of the library functions added for chapters 1-4 (branch ch-a)."""
+
 import numpy as np
 import pytest
 
@@ -45,9 +46,15 @@ def test_empirical_renormalised_ridge_converges_power_law():
     p, n = 600, 200
     t = np.arange(1, p + 1) ** -1.5
     lams = np.logspace(-4, -0.5, 5)
-    est = np.mean([rmt.empirical_renormalised_ridge(
-        rmt.sample_covariance_eigvals(rmt.covariance_data(p, n, t, rng=10 + r)), n, lams)
-        for r in range(3)], axis=0)
+    est = np.mean(
+        [
+            rmt.empirical_renormalised_ridge(
+                rmt.sample_covariance_eigvals(rmt.covariance_data(p, n, t, rng=10 + r)), n, lams
+            )
+            for r in range(3)
+        ],
+        axis=0,
+    )
     assert est == pytest.approx(rmt.renormalised_ridge(n, t, lams), rel=0.02)
     # and the estimate is far from lam itself at small lam (the implicit ridge is real)
     assert est[0] > 5 * lams[0]

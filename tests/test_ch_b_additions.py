@@ -1,23 +1,26 @@
 """Formulas moved out of chapters 7 and 8 into the library: each checked against a closed form
 or an independent computation, and against a seeded simulation."""
+
 import numpy as np
 import pytest
 from scipy import integrate
 
 import rmtlib as rmt
 
-
 # --- rf_kernel_bulk_density / rf_kernel_bulk_edges (chapter 7) ------------------------------
+
 
 @pytest.mark.parametrize("ratio", [0.5, 2.0])
 def test_rf_bulk_density_integrates_to_mp_mass_and_matches_discretised_law(ratio):
     lo, hi = rmt.rf_kernel_bulk_edges("relu", ratio)
-    mass = integrate.quad(lambda x: rmt.rf_kernel_bulk_density(x, "relu", ratio), lo, hi,
-                          limit=200)[0]
+    mass = integrate.quad(
+        lambda x: rmt.rf_kernel_bulk_density(x, "relu", ratio), lo, hi, limit=200
+    )[0]
     assert mass == pytest.approx(min(1.0, 1.0 / ratio), abs=1e-6)
     # independent: the mean of the bulk against the quadrature law of rf_kernel_spectrum_iid
-    mean = integrate.quad(lambda x: x * rmt.rf_kernel_bulk_density(x, "relu", ratio), lo, hi,
-                          limit=200)[0]
+    mean = integrate.quad(
+        lambda x: x * rmt.rf_kernel_bulk_density(x, "relu", ratio), lo, hi, limit=200
+    )[0]
     t, w = rmt.rf_kernel_spectrum_iid("relu", ratio)
     bulk = t > lo - 1e-12 if ratio < 1 else np.arange(t.size) < t.size - 1  # drop the atom
     assert mean == pytest.approx(float(t[bulk] @ w[bulk]), rel=1e-6)
@@ -56,12 +59,13 @@ def test_rf_bulk_validates():
 
 # --- inner_product_kernel_edges (chapter 7) ------------------------------------------------
 
+
 def test_inner_product_edges_closed_form():
     lo, hi = rmt.inner_product_kernel_edges(np.exp, 0.5)
     assert lo == pytest.approx(np.e - 2 + (1 - np.sqrt(0.5)) ** 2, abs=1e-8)
     assert hi == pytest.approx(np.e - 2 + (1 + np.sqrt(0.5)) ** 2, abs=1e-8)
     lo, hi = rmt.inner_product_kernel_edges(lambda t: -t, 0.5)  # f'(0) < 0 swaps the edges
-    assert lo == pytest.approx(-(1 + np.sqrt(0.5)) ** 2, abs=1e-8) and lo < hi
+    assert lo == pytest.approx(-((1 + np.sqrt(0.5)) ** 2), abs=1e-8) and lo < hi
 
 
 def test_inner_product_edges_against_simulation():
@@ -75,14 +79,17 @@ def test_inner_product_edges_against_simulation():
 
 # --- distance_kernel_tau (chapter 7) --------------------------------------------------------
 
+
 def test_distance_kernel_tau_closed_form_and_identity():
     p = 400
     cov = np.ones((2, p))
     cov[1] *= 1 + 4 / np.sqrt(p)
     assert rmt.distance_kernel_tau(np.array([0, 1] * 10), cov) == pytest.approx(
-        2 * (1 + 2 / np.sqrt(p)), rel=1e-12)
+        2 * (1 + 2 / np.sqrt(p)), rel=1e-12
+    )
     assert rmt.distance_kernel_tau(np.array([0, 0, 0, 1]), cov) == pytest.approx(
-        2 * (0.75 + 0.25 * (1 + 4 / np.sqrt(p))), rel=1e-12)
+        2 * (0.75 + 0.25 * (1 + 4 / np.sqrt(p))), rel=1e-12
+    )
     assert rmt.distance_kernel_tau(np.array([0, 1]), None) == 2.0
     with pytest.raises(ValueError, match="labels"):
         rmt.distance_kernel_tau(np.array([0.5, 1.0]), cov)
@@ -101,6 +108,7 @@ def test_distance_kernel_tau_is_where_distances_concentrate():
 
 
 # --- rf_features / rf_gram (chapter 8) ------------------------------------------------------
+
 
 def test_rf_features_explicit_loop_and_nesting():
     X = rmt.sphere_data(6, 5, rng=0)

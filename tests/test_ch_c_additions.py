@@ -1,13 +1,14 @@
 """Tests of the functions added for chapters 10 and 11: each against a closed form or an
 independent method, and against a seeded simulation."""
+
 import numpy as np
 import pytest
 from scipy import linalg, stats
 
 import rmtlib as rmt
 
-
 # --- rmt.kolmogorov_distance (rmtlib/spectral.py) ------------------------------------------
+
 
 def test_kolmogorov_distance_closed_forms():
     x = np.linspace(0, 1, 20001)
@@ -19,7 +20,8 @@ def test_kolmogorov_distance_closed_forms():
     # Samples at the quantiles (i - 1/2)/n: the distance is exactly 1/(2n).
     n = 40
     assert rmt.kolmogorov_distance((np.arange(n) + 0.5) / n, x, uniform) == pytest.approx(
-        1 / (2 * n), abs=1e-4)
+        1 / (2 * n), abs=1e-4
+    )
 
 
 def test_kolmogorov_distance_matches_scipy_kstest():
@@ -62,6 +64,7 @@ def test_kolmogorov_distance_rejects_bad_input():
 
 # --- rmt.spectral_training_loss (rmtlib/lazy.py) ------------------------------------------
 
+
 def test_spectral_training_loss_equals_matrix_exponential_trace():
     """Closed form: (sigma^2/n) tr e^{-2tK} computed with scipy's matrix exponential."""
     A = np.random.default_rng(1).standard_normal((30, 60))
@@ -73,8 +76,9 @@ def test_spectral_training_loss_equals_matrix_exponential_trace():
     # gradient descent: (1/n) tr (I - eta K)^{2k}
     k, eta = 5, 0.4
     M = np.linalg.matrix_power(np.eye(30) - eta * K, 2 * k)
-    assert rmt.spectral_training_loss(k, lam, step=eta) == pytest.approx(np.trace(M) / 30,
-                                                                        rel=1e-10)
+    assert rmt.spectral_training_loss(k, lam, step=eta) == pytest.approx(
+        np.trace(M) / 30, rel=1e-10
+    )
 
 
 def test_spectral_training_loss_is_the_label_average_of_the_empirical_loss():

@@ -1,4 +1,5 @@
 """Tests of rmtlib.deep: every formula against an independent route and a seeded simulation."""
+
 import numpy as np
 import pytest
 from hypothesis import Phase, example, given, settings
@@ -72,8 +73,9 @@ def test_ck_with_atom_at_zero_matches_simulation_off_axis():
     X0 = rmt.sphere_data(1000, 500, rng=0)
     ev = np.linalg.eigvalsh(rmt.simulate_deep_network(X0, [500, 250], rng=1, ntk=False).ck[-1])
     for z in (-0.05, -0.3, 0.5 + 0.2j):
-        assert rmt.ck_stieltjes(z, [0.5, 1.0, 2.0]) == pytest.approx(np.mean(1 / (ev - z)),
-                                                                    rel=0.02), "n = 500: 2%"
+        assert rmt.ck_stieltjes(z, [0.5, 1.0, 2.0]) == pytest.approx(
+            np.mean(1 / (ev - z)), rel=0.02
+        ), "n = 500: 2%"
 
 
 def test_depth_zero_is_marchenko_pastur():
@@ -83,8 +85,12 @@ def test_depth_zero_is_marchenko_pastur():
 
 @settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.generate])
 @example(g0=0.5, g1=1.0, g2=2.0, act="relu")  # γ_L > 1: an atom at 0 next to the contour
-@given(g0=st.floats(0.2, 0.9), g1=st.floats(0.2, 2.0), g2=st.floats(0.2, 2.0),
-       act=st.sampled_from(["relu", "tanh", "erf"]))
+@given(
+    g0=st.floats(0.2, 0.9),
+    g1=st.floats(0.2, 2.0),
+    g2=st.floats(0.2, 2.0),
+    act=st.sampled_from(["relu", "tanh", "erf"]),
+)
 def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, act):
     gam = [g0, g1, g2]
     closed = rmt.ck_moments(4, gam, act)
@@ -92,9 +98,13 @@ def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, 
     sh, sl = deep._layer_maps(np.array(gam), b)
     hi = deep._upper_bound(np.array(gam), sh, sl)
     ks = np.arange(1, 5)
-    contour = rmt.spectral_integral(lambda z: z[:, None] ** ks,
-                                    lambda z: rmt.ck_stieltjes(z, gam, act)[:, None] * np.ones(4),
-                                    -0.3, hi + 0.3, nodes=800)
+    contour = rmt.spectral_integral(
+        lambda z: z[:, None] ** ks,
+        lambda z: rmt.ck_stieltjes(z, gam, act)[:, None] * np.ones(4),
+        -0.3,
+        hi + 0.3,
+        nodes=800,
+    )
     assert np.allclose(contour, closed, rtol=1e-7), "NC-partition moments vs ∮ z^k m(z) dz"
 
 
@@ -117,8 +127,9 @@ def test_nested_trace_with_top_weight_only_equals_ck_recursion(L):
     c = np.zeros(L + 1)
     c[-1] = 1.0
     T, U = deep._nested_trace(-z, c, gam, sh, sl)
-    assert np.allclose(T, deep._ck_recursion(z, gam, sh, sl), atol=1e-10), \
+    assert np.allclose(T, deep._ck_recursion(z, gam, sh, sl), atol=1e-10), (
         "δ form (nested trace) vs m_ℓ form (Fan–Wang recursion) of the CK Stieltjes transform"
+    )
     assert np.allclose(U[..., -1], 1 + z * T, atol=1e-10), "(1/n) tr K_L Q = 1 + z m"
 
 
@@ -149,8 +160,9 @@ def test_ntk_l1_matches_independent_silverstein_quadrature():
                 break
             delta = 0.5 * delta + 0.5 * new
         T = np.sum(w / (phi / (1 + delta) + phi + a - 1 - z))
-        assert rmt.ntk_stieltjes(z, [g0, g1]) == pytest.approx(T, abs=1e-9), \
+        assert rmt.ntk_stieltjes(z, [g0, g1]) == pytest.approx(T, abs=1e-9), (
             "nested-trace vs scalar Silverstein equation with MP quadrature (L = 1)"
+        )
 
 
 def test_ntk_l1_moments_match_closed_form():
@@ -163,8 +175,12 @@ def test_ntk_l1_moments_match_closed_form():
     E = lambda f: np.sum(w * f)  # noqa: E731
     m1 = E(A) + E(C)
     m2 = E(A**2) + 2 * E(A * C) + E(C**2) + g1 * E(C) ** 2
-    m3 = (E(A**3) + 3 * E(A**2 * C) + 3 * (E(A * C**2) + g1 * E(C) * E(A * C))
-          + (E(C**3) + 3 * g1 * E(C) * E(C**2) + g1**2 * E(C) ** 3))
+    m3 = (
+        E(A**3)
+        + 3 * E(A**2 * C)
+        + 3 * (E(A * C**2) + g1 * E(C) * E(A * C))
+        + (E(C**3) + 3 * g1 * E(C) * E(C**2) + g1**2 * E(C) ** 3)
+    )
     assert np.allclose(rmt.ntk_moments(3, [g0, g1], "tanh"), [m1, m2, m3], rtol=1e-8)
 
 
@@ -187,14 +203,17 @@ def test_ck_and_ntk_moments_match_simulation(L):
     gam = [n / d0] + [0.5] * L
     ck, nt = [], []
     for seed in range(4):
-        s = rmt.simulate_deep_network(rmt.sphere_data(d0, n, rng=50 + seed), [800] * L,
-                                      "relu", rng=seed)
+        s = rmt.simulate_deep_network(
+            rmt.sphere_data(d0, n, rng=50 + seed), [800] * L, "relu", rng=seed
+        )
         ck.append([np.mean(np.linalg.eigvalsh(s.ck[-1]) ** k) for k in (1, 2, 3)])
         nt.append([np.mean(np.linalg.eigvalsh(s.ntk) ** k) for k in (1, 2, 3)])
-    assert np.allclose(np.mean(ck, 0), rmt.ck_moments(3, gam), rtol=0.03), \
+    assert np.allclose(np.mean(ck, 0), rmt.ck_moments(3, gam), rtol=0.03), (
         "CK moments: 4 seeds at n=400, finite-size bias O(1/n) plus outlier terms: 3%"
-    assert np.allclose(np.mean(nt, 0), rmt.ntk_moments(3, gam), rtol=0.04), \
+    )
+    assert np.allclose(np.mean(nt, 0), rmt.ntk_moments(3, gam), rtol=0.04), (
         "NTK moments ([RECONSTRUCTED] weights): 4 seeds, common-mode fluctuation: 4%"
+    )
 
 
 @pytest.mark.slow
@@ -204,8 +223,16 @@ def test_ntk_spectrum_matches_simulated_histogram_l2():
     x = np.linspace(lo - 0.1, hi + 0.1, 800)
     rho = rmt.ntk_density(x, gam)
     cdf = np.concatenate([[0], np.cumsum((rho[1:] + rho[:-1]) / 2 * np.diff(x))])
-    eig = np.concatenate([np.linalg.eigvalsh(rmt.simulate_deep_network(
-        rmt.sphere_data(1000, n, rng=seed), [1000, 1000], rng=seed + 7).ntk) for seed in range(3)])
+    eig = np.concatenate(
+        [
+            np.linalg.eigvalsh(
+                rmt.simulate_deep_network(
+                    rmt.sphere_data(1000, n, rng=seed), [1000, 1000], rng=seed + 7
+                ).ntk
+            )
+            for seed in range(3)
+        ]
+    )
     ks = np.max(np.abs(np.searchsorted(np.sort(eig), x) / eig.size - cdf))
     assert ks < 0.03, f"Kolmogorov distance {ks:.3f}: 3 seeds × 500 eigenvalues, ~0.02 expected"
     assert np.max(eig) == pytest.approx(hi, rel=0.04), "right edge (Tracy–Widom scale n^-2/3)"
@@ -214,8 +241,9 @@ def test_ntk_spectrum_matches_simulated_histogram_l2():
 # ---------------------------------------------------------------- compression, GMM, DEQ
 def test_ternary_matches_relu_constant_b():
     f = rmt.match_ternary("relu")
-    assert rmt.normalised_activation(f).b == pytest.approx(rmt.normalised_activation("relu").b,
-                                                           abs=1e-9)
+    assert rmt.normalised_activation(f).b == pytest.approx(
+        rmt.normalised_activation("relu").b, abs=1e-9
+    )
     with pytest.raises(ValueError, match="outside the range"):
         rmt.match_ternary("linear")
 
@@ -226,9 +254,16 @@ def test_equal_b_gives_equal_ck_spectra_in_simulation():
     tern = rmt.match_ternary("relu")
     ev = {}
     for name, act in [("relu", "relu"), ("ternary", tern)]:
-        ev[name] = np.concatenate([np.linalg.eigvalsh(rmt.simulate_deep_network(
-            rmt.sphere_data(d0, n, rng=s), [800, 800], act, rng=100 + s, ntk=False).ck[-1])
-            for s in range(2)])
+        ev[name] = np.concatenate(
+            [
+                np.linalg.eigvalsh(
+                    rmt.simulate_deep_network(
+                        rmt.sphere_data(d0, n, rng=s), [800, 800], act, rng=100 + s, ntk=False
+                    ).ck[-1]
+                )
+                for s in range(2)
+            ]
+        )
     gap = np.max(np.abs(np.quantile(ev["relu"], q) - np.quantile(ev["ternary"], q)))
     assert gap < 0.05, f"quantile gap {gap:.3f} between ReLU and matched ternary CK (L=2)"
 
@@ -261,8 +296,9 @@ def test_gmm_equivalent_and_compression_in_simulation():
     sims = {}
     for name, act in [("relu", "relu"), ("ternary", tern)]:
         sc = rmt.gmm_ck_scalars([act], tau0)
-        K = rmt.simulate_deep_network(X, [N], [act], rng=5, ntk=False, normalise=False,
-                                      taus=sc.tau).ck[-1]
+        K = rmt.simulate_deep_network(
+            X, [N], [act], rng=5, ntk=False, normalise=False, taus=sc.tau
+        ).ck[-1]
         sims[name] = (np.linalg.eigvalsh(K), sc)
     ev_r, sc_r = sims["relu"]
     Kt = rmt.gmm_ck_equivalent(X, lab, cov, sc_r)
@@ -272,8 +308,9 @@ def test_gmm_equivalent_and_compression_in_simulation():
     emp = np.array([np.mean(ev_r**k) for k in (1, 2, 3)])
     assert np.allclose(emp, pred, rtol=0.03), "K̃ with MP width noise vs simulated moments: 3%"
     ev_t = sims["ternary"][0]
-    assert np.mean(ev_t) - np.mean(ev_r) == pytest.approx(shift, abs=0.01), \
+    assert np.mean(ev_t) - np.mean(ev_r) == pytest.approx(shift, abs=0.01), (
         "the ternary CK sits shifted by Δ = τ_T² - τ_σ²"
+    )
 
 
 def test_deq_fixed_point_and_linear_coefficient_match_simulation():
@@ -297,8 +334,9 @@ def test_deq_rejects_unstable_recurrence():
 
 def test_finite_width_density_of_identity_kernel_is_mp():
     x = np.array([0.3, 1.0, 2.0])
-    assert np.allclose(rmt.finite_width_density(x, np.ones(10), 0.5), rmt.mp_density(x, 0.5),
-                       atol=1e-5)
+    assert np.allclose(
+        rmt.finite_width_density(x, np.ones(10), 0.5), rmt.mp_density(x, 0.5), atol=1e-5
+    )
 
 
 def test_simulator_is_seeded_and_ntk_trace_matches_the_limit():
@@ -309,10 +347,16 @@ def test_simulator_is_seeded_and_ntk_trace_matches_the_limit():
     s3 = rmt.simulate_deep_network(X, [90], rng=4)
     assert not np.array_equal(s1.ntk, s3.ntk), "the seed is used"
     # (1/n) tr K^NTK = (1/n) tr K_1 + (1/n) Σ_j ‖x_j‖² ‖g_j‖², each term → its mean: 1 + a_σ.
-    tr = np.mean([np.trace(rmt.simulate_deep_network(rmt.sphere_data(400, 200, rng=k), [800],
-                                                     rng=k).ntk) / 200 for k in range(2)])
-    assert tr == pytest.approx(rmt.ntk_weights(1).trace, rel=0.02), \
+    tr = np.mean(
+        [
+            np.trace(rmt.simulate_deep_network(rmt.sphere_data(400, 200, rng=k), [800], rng=k).ntk)
+            / 200
+            for k in range(2)
+        ]
+    )
+    assert tr == pytest.approx(rmt.ntk_weights(1).trace, rel=0.02), (
         "trace: d = 800, n = 200, 2 seeds: sampling error ~0.5%"
+    )
     with pytest.raises(TypeError, match="rng"):
         rmt.simulate_deep_network(X, [90], rng=None)
 
@@ -320,8 +364,9 @@ def test_simulator_is_seeded_and_ntk_trace_matches_the_limit():
 def test_sample_deep_spectrum_matches_limit_trace_and_validates():
     ev = rmt.sample_deep_spectrum(150, [0.5, 0.5, 0.5], "tanh", kernel="ntk", seeds=2, rng=1)
     assert ev.shape == (2, 150)
-    assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), \
+    assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), (
         "mean NTK eigenvalue → Σ a^k (n = 150, 2 seeds: 5%)"
+    )
     with pytest.raises(ValueError, match="kernel"):
         rmt.sample_deep_spectrum(10, [0.5], kernel="rf", rng=0)
 
@@ -387,6 +432,7 @@ def test_ntk_edges_inside_a_wide_enclosure():
 
 def _narayana_moment(k, g):
     from math import comb
+
     return sum(comb(k, r) * comb(k, r - 1) // k * g ** (r - 1) for r in range(1, k + 1))
 
 
@@ -422,6 +468,7 @@ def _nc_moments_bruteforce(nu, gamma, k_max):
 
 def test_free_mp_moments_match_the_non_crossing_partition_sum():
     from fractions import Fraction
+
     nu = [Fraction(j + 2, 3) ** j for j in range(1, 13)]
     exact = _nc_moments_bruteforce(nu, Fraction(3, 7), 12)
     fast = deep._free_mp_moments(np.array([float(v) for v in nu]), 3 / 7)
@@ -434,8 +481,9 @@ def test_high_moments_against_closed_forms():
         ref = _narayana_moment(k, 0.5)
         assert rmt.ck_moments(k, [0.5])[-1] == pytest.approx(ref, rel=1e-13)
     ntk0 = rmt.ntk_moments(200, [0.5])
-    assert np.allclose(ntk0[[0, 49, 99, 199]], [_narayana_moment(k, 0.5) for k in (1, 50, 100, 200)],
-                       rtol=1e-9), "NTK contour at L = 0 vs Narayana (was NaN past k = 300)"
+    assert np.allclose(
+        ntk0[[0, 49, 99, 199]], [_narayana_moment(k, 0.5) for k in (1, 50, 100, 200)], rtol=1e-9
+    ), "NTK contour at L = 0 vs Narayana (was NaN past k = 300)"
     # L = 2: the same Bernstein-ellipse contour, applied to the CK transform, vs the closed form.
     gam = np.array([0.5, 0.7, 0.6])
     b = rmt.normalised_activation("relu").b
@@ -444,8 +492,9 @@ def test_high_moments_against_closed_forms():
     left, right = deep._support_edges(m, 0.0, deep._upper_bound(gam, sh, sl), 1.0, 1e-6)
     contour = deep._edge_contour_moments(m, left, right, 150)
     closed = rmt.ck_moments(150, gam)
-    assert np.allclose(contour[[0, 49, 99, 149]], closed[[0, 49, 99, 149]], rtol=1e-8), \
+    assert np.allclose(contour[[0, 49, 99, 149]], closed[[0, 49, 99, 149]], rtol=1e-8), (
         "the old wide contour was off by orders of magnitude at k = 100"
+    )
     assert np.all(np.isfinite(rmt.ck_moments(25, [0.5, 0.5]))), "was OverflowError"
     with pytest.raises(ValueError, match="k_max"):
         rmt.ntk_moments(401, [0.5, 0.5])
@@ -463,11 +512,13 @@ def test_ntk_traces_match_simulation():
         s = rmt.simulate_deep_network(X0, [d1], rng=seed)
         Q = [np.linalg.inv(s.ntk - zz * np.eye(n)) for zz in z]
         sims.append([[np.trace(K @ Qz) / n for K in s.ck] for Qz in Q])
-    assert np.allclose(np.mean(sims, 0), U, rtol=0.03), \
+    assert np.allclose(np.mean(sims, 0), U, rtol=0.03), (
         "(1/n) tr K_j (K^NTK - z)^-1 at n = 400, 2 seeds: 3%"
+    )
     w = rmt.ntk_weights(1)
-    assert np.allclose(np.sum(w.q * U, axis=1) + (w.shift - z) * rmt.ntk_stieltjes(z, [0.5, 0.5]),
-                       1.0), "Σ q_j U_j + (r_+ - z) m = 1"
+    assert np.allclose(
+        np.sum(w.q * U, axis=1) + (w.shift - z) * rmt.ntk_stieltjes(z, [0.5, 0.5]), 1.0
+    ), "Σ q_j U_j + (r_+ - z) m = 1"
 
 
 def test_finite_width_density_of_a_two_atom_kernel_matches_silverstein():

@@ -3,6 +3,7 @@
 Each function is checked against an independent reference (literature moments, closed forms,
 the book's Stieltjes transforms) and against a seeded simulation.
 """
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -11,8 +12,11 @@ import rmtlib as rmt
 from rmtlib import edge
 
 # Literature values (Bornemann 2010, Table 4; Tracy & Widom 1994, 1996): mean and variance.
-TW_MOMENTS = {1: (-1.2065335745820, 1.607781034581), 2: (-1.771086807411, 0.8131947928329),
-              4: (-2.306884893241, 0.5177237207726)}
+TW_MOMENTS = {
+    1: (-1.2065335745820, 1.607781034581),
+    2: (-1.771086807411, 0.8131947928329),
+    4: (-2.306884893241, 0.5177237207726),
+}
 
 
 @pytest.mark.parametrize("beta", [1, 2, 4])
@@ -42,8 +46,9 @@ def test_tracy_widom_pdf_is_the_derivative_and_quantile_the_inverse():
         diff = (rmt.tracy_widom_cdf(s + h, beta) - rmt.tracy_widom_cdf(s - h, beta)) / (2 * h)
         assert np.allclose(diff, rmt.tracy_widom_pdf(s, beta), atol=1e-7)
         q = np.array([0.01, 0.5, 0.95, 0.99])
-        assert np.allclose(rmt.tracy_widom_cdf(rmt.tracy_widom_quantile(q, beta), beta), q,
-                           atol=1e-11)
+        assert np.allclose(
+            rmt.tracy_widom_cdf(rmt.tracy_widom_quantile(q, beta), beta), q, atol=1e-11
+        )
     assert rmt.tracy_widom_cdf(-20.0) == 0.0 and rmt.tracy_widom_cdf(30.0) == 1.0
 
 
@@ -115,8 +120,12 @@ def test_linear_statistic_clt_matches_simulation():
     p, n, reps = 100, 200, 600
     rng = np.random.default_rng(11)
     f = np.log
-    vals = np.array([f(np.linalg.eigvalsh((X := rng.standard_normal((p, n))) @ X.T / n)).sum()
-                     for _ in range(reps)])
+    vals = np.array(
+        [
+            f(np.linalg.eigvalsh((X := rng.standard_normal((p, n))) @ X.T / n)).sum()
+            for _ in range(reps)
+        ]
+    )
     s = rmt.mp_linear_statistic(f, n, p)
     se = np.sqrt(s.variance / reps)
     assert abs(vals.mean() - s.centre - s.mean) < 4 * se + 0.02, (vals.mean() - s.centre, s.mean)

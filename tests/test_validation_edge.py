@@ -1,13 +1,14 @@
 """Bad input is refused at the public boundary: the parameter sweep of the edge-fluctuation
 module (framework: tests/sweep.py)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sweep import case, items, public_functions, start_tracing, sweep
 
 import rmtlib as rmt
 from rmtlib import edge
-from sweep import case, items, public_functions, start_tracing, sweep
 
 MODULES = (edge,)
 REAL_ARG = {"negative", "zero", "huge", "wrong_shape", "empty"}
@@ -20,13 +21,17 @@ REGISTRY = [
     case(rmt.tracy_widom_quantile, 0.5, 1, valid={"q": VEC}),
     case(rmt.tracy_widom_scaling, 200, 100, 1, valid={"n": {"huge"}, "p": {"huge"}}),
     case(rmt.spike_detection_test, X, 0.05, 1, valid={"X": {"zero", "negative"}}),
-    case(rmt.mp_linear_statistic, np.log, 40, 20, 1.0, 1, valid={"sigma2": {"huge"},
-                                                                 "n": {"huge"}}),
+    case(
+        rmt.mp_linear_statistic, np.log, 40, 20, 1.0, 1, valid={"sigma2": {"huge"}, "n": {"huge"}}
+    ),
 ]
 
 #: Public callables that are not swept, with the reason.
-NOT_SWEPT = {"TracyWidomScaling": "a NamedTuple result", "SpikeTest": "a NamedTuple result",
-             "LinearStatistic": "a NamedTuple result"}
+NOT_SWEPT = {
+    "TracyWidomScaling": "a NamedTuple result",
+    "SpikeTest": "a NamedTuple result",
+    "LinearStatistic": "a NamedTuple result",
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,6 +49,10 @@ def test_bad_values_are_refused_naming_the_parameter(c, param):
 
 def test_every_public_function_is_swept():
     registered = {c.func for c in REGISTRY}
-    missing = [f"{m.__name__}.{f.__name__}" for m in MODULES for f in public_functions(m)
-               if f not in registered and f.__name__ not in NOT_SWEPT]
+    missing = [
+        f"{m.__name__}.{f.__name__}"
+        for m in MODULES
+        for f in public_functions(m)
+        if f not in registered and f.__name__ not in NOT_SWEPT
+    ]
     assert not missing, f"public functions without a sweep case: {missing}"

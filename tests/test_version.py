@@ -1,4 +1,5 @@
 """The version is stated once (pyproject.toml) and every tool the code imports is declared."""
+
 from __future__ import annotations
 
 import tomllib

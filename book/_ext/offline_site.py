@@ -8,12 +8,15 @@
 - A figure's image gets its caption as alt text (myst-nb leaves it empty or the file path), so a
   screen reader, or a reader whose images fail to load, gets what the figure shows.
 """
+
 import re
 from pathlib import Path
 
 from docutils import nodes
 
-_FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+_FONTAWESOME_JS = re.compile(
+    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
+)
 
 _ALT_MAX = 400
 
@@ -26,7 +29,7 @@ def _caption_alt(app, doctree, docname):
         text = re.sub(r"\\(mathrm|mathbf|mathcal|operatorname|text|rm)\b", "", captions[0].astext())
         text = re.sub(r"\s+", " ", text.replace("\\", "")).strip()
         if len(text) > _ALT_MAX:
-            text = text[: _ALT_MAX].rsplit(" ", 1)[0] + " …"
+            text = text[:_ALT_MAX].rsplit(" ", 1)[0] + " …"
         for image in figure.findall(nodes.image):
             if not image.get("alt") or image.get("alt") == image.get("uri"):
                 image["alt"] = text
@@ -46,7 +49,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for js in context.get("script_files", []):
         # Inline scripts carry filename None or "" depending on who added them.
-        key = (getattr(js, "filename", js) or "", tuple(sorted(getattr(js, "attributes", {}).items())))
+        key = (
+            getattr(js, "filename", js) or "",
+            tuple(sorted(getattr(js, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(js)
