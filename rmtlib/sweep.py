@@ -120,7 +120,7 @@ def monte_carlo(fn: Callable, grid, seeds, *, executor=None):
         notebook functions.
     grid : mapping or sequence of mappings
         ``{name: values}`` for the Cartesian product of the values (the last name varies
-        fastest, as in :func:`itertools.product`), or an explicit list of ``{name: value}``
+        fastest, as in ``itertools.product``), or an explicit list of ``{name: value}``
         points.
     seeds : sequence of int or numpy.random.Generator
         The same seeds are used at every grid point (common random numbers: differences between
