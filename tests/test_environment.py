@@ -133,7 +133,7 @@ def test_the_launch_link_follows_the_configured_repository(tmp_path):
 def test_the_sites_launch_and_repository_buttons_use_the_configured_repository(built_site):
     slug, branch, hub = launch_links.repository()
     html = (built_site / "chapters" / "01_proportional_regime.html").read_text()
-    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\"'\s<>]+", html))
+    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\"'\s<>\\]+", html))
     assert binder, "no Binder launch button on a chapter page"
     for link in binder:
         assert link.startswith(f"{hub}/v2/gh/{slug}/{branch}?urlpath=lab/tree/chapters/"), link

@@ -39,6 +39,8 @@ _PANELS_JS = """() => Array.from(document.querySelectorAll('.rmt-static-note')).
                      || c.classList.contains('mod-disabled')),
         title: c.getAttribute('title') || (c.querySelector('[title]') || {}).title || '',
         options: c.querySelector('select') ? c.querySelector('select').options.length : 0,
+        current: c.querySelector('select') ? c.querySelector('select').selectedIndex : 0,
+        note: note.textContent,
     }));
 })"""
 
@@ -90,8 +92,11 @@ def _sweep_panels(page, rep):
             continue
         for k, ctl in enumerate(controls):
             if ctl["disabled"]:
-                if "JupyterLab" not in ctl["title"]:
-                    rep.panel_errors.append(f"panel {i} control {k}: disabled with no tooltip")
+                if "JupyterLab" not in ctl["title"] and "Greyed controls" not in ctl["note"]:
+                    rep.panel_errors.append(
+                        f"panel {i} control {k}: disabled, and neither a "
+                        "tooltip nor the panel's note says where it works"
+                    )
                 sweeps.append(("disabled", 0))
                 continue
             box = (
@@ -102,7 +107,8 @@ def _sweep_panels(page, rep):
             seen, before = [], page.evaluate(_FRAME_JS, i)
             for step in range(3 if ctl["kind"] == "slider" else min(3, ctl["options"] - 1)):
                 if ctl["kind"] == "dropdown":
-                    box.locator("select").select_option(index=(step + 1) % ctl["options"])
+                    pick = (ctl["current"] + step + 1) % ctl["options"]
+                    box.locator("select").select_option(index=pick)
                 else:
                     box.locator(".noUi-handle").first.focus()
                     page.keyboard.press("ArrowRight")

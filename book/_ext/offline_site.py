@@ -2,21 +2,14 @@
 
 - sphinx-thebe registers its inline configuration script twice under Jupyter Book 1, and the
   second copy is a JavaScript error (``THEBE_JS_URL`` declared twice); drop exact duplicates.
-- pydata-sphinx-theme loads ``fontawesome.js`` (1.5 MB) on every page only so that users can add
-  custom icons; the theme's own icons come from its stylesheet's web fonts, and the book adds no
-  icon, so the script is dropped from the pages (a third of what a chapter page loads).
 - A figure's image gets its caption as alt text (myst-nb leaves it empty or the file path), so a
   screen reader, or a reader whose images fail to load, gets what the figure shows.
 """
 
 import re
-from pathlib import Path
 
 from docutils import nodes
 
-_FONTAWESOME_JS = re.compile(
-    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
-)
 
 _ALT_MAX = 400
 
@@ -33,16 +26,6 @@ def _caption_alt(app, doctree, docname):
         for image in figure.findall(nodes.image):
             if not image.get("alt") or image.get("alt") == image.get("uri"):
                 image["alt"] = text
-
-
-def _drop_fontawesome_js(app, exception):
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        lean = _FONTAWESOME_JS.sub("", text)
-        if lean != text:
-            page.write_text(lean, encoding="utf-8")
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -62,5 +45,4 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("doctree-resolved", _caption_alt)
-    app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
