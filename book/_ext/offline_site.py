@@ -10,7 +10,6 @@ import re
 
 from docutils import nodes
 
-
 _ALT_MAX = 400
 
 
