@@ -292,7 +292,7 @@ def _binder_link():
             )
             if m and "github.com/" in m.group(1):
                 slug = m.group(1).split("github.com/", 1)[1].strip("/")
-                return f"https://mybinder.org/v2/gh/{slug}/main?urlpath=lab/tree/chapters"
+                return f"https://mybinder.org/v2/gh/{slug}/main?urlpath=lab/tree/chapters/"
             return None
     return None
 
