@@ -298,3 +298,27 @@ def start_tracing():
     if started:
         tracemalloc.start()
     return (lambda: tracemalloc.stop()) if started else (lambda: None)
+
+
+def check(c, param, pending=()):
+    """The sweep of one item as a test: items listed in ``pending`` that still fail are expected
+    failures (not strict: some fail only by exceeding the CPU limit, which depends on the
+    machine; a pending item that passes is simply a pass, remove it when you see it)."""
+    import pytest
+
+    problems = sweep(c, param)
+    if f"{c.name}-{param}" in pending and problems:
+        pytest.xfail("not yet validated: " + "; ".join(problems)[:200])
+    assert not problems, f"{c.name}({param}=...):\n  " + "\n  ".join(problems)
+
+
+def unswept(registry, modules, not_swept):
+    """Public functions of ``modules`` with no case in ``registry`` and not in ``not_swept``."""
+    registered = {c.func for c in registry}
+    registered |= {getattr(f, "__func__", None) for f in registered}
+    return [
+        f"{m.__name__}.{f.__name__}"
+        for m in modules
+        for f in public_functions(m)
+        if f not in registered and f.__name__ not in not_swept
+    ]

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from sweep import CLASSES, case, items, public_functions, start_tracing, sweep
+from sweep import CLASSES, case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
 from rmtlib import activations, fixedpoint, gauss, kernels, mp, sim, spectral, spiked, stieltjes
@@ -395,24 +395,11 @@ def _tracing():
 
 @pytest.mark.parametrize("c, param", items(REGISTRY))
 def test_bad_values_are_refused_naming_the_parameter(c, param):
-    problems = sweep(c, param)
-    if f"{c.name}-{param}" in PENDING:
-        # Not strict: some items fail only by exceeding the 1 s CPU limit, which depends on the
-        # machine; a pending item that passes is simply a pass (remove it when you see it).
-        if problems:
-            pytest.xfail("not yet validated: " + "; ".join(problems)[:200])
-    assert not problems, f"{c.name}({param}=...):\n  " + "\n  ".join(problems)
+    check(c, param, PENDING)
 
 
 def test_every_public_function_is_swept():
-    registered = {c.func for c in REGISTRY}
-    registered |= {getattr(f, "__func__", None) for f in registered}
-    missing = [
-        f"{m.__name__}.{f.__name__}"
-        for m in COVERED
-        for f in public_functions(m)
-        if f not in registered and f.__name__ not in NOT_SWEPT
-    ]
+    missing = unswept(REGISTRY, COVERED, NOT_SWEPT)
     assert not missing, f"public functions without a sweep case: {missing}"
 
 

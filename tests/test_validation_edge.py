@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sweep import case, items, public_functions, start_tracing, sweep
+from sweep import case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
 from rmtlib import edge
@@ -43,16 +43,9 @@ def _tracing():
 
 @pytest.mark.parametrize("c, param", items(REGISTRY))
 def test_bad_values_are_refused_naming_the_parameter(c, param):
-    problems = sweep(c, param)
-    assert not problems, f"{c.name}({param}=...):\n  " + "\n  ".join(problems)
+    check(c, param)
 
 
 def test_every_public_function_is_swept():
-    registered = {c.func for c in REGISTRY}
-    missing = [
-        f"{m.__name__}.{f.__name__}"
-        for m in MODULES
-        for f in public_functions(m)
-        if f not in registered and f.__name__ not in NOT_SWEPT
-    ]
+    missing = unswept(REGISTRY, MODULES, NOT_SWEPT)
     assert not missing, f"public functions without a sweep case: {missing}"
