@@ -13,6 +13,7 @@ from math import comb
 import numpy as np
 
 from . import _validate as V
+from ._grids import cosine_map
 
 __all__ = [
     "mp_edges",
@@ -34,14 +35,9 @@ def _params(ratio, sigma2):
     return V.positive("ratio", ratio), V.positive("sigma2", sigma2)
 
 
-# Outside this range of c the continuous part of the law, of relative width ~4/sqrt(c) (c > 1)
-# or 4 sqrt(c) (c < 1), cannot be resolved in double precision: refused, not approximated.
-_RATIO_RANGE = (1e-12, 1e12)
-
-
 def _resolvable(ratio, sigma2):
     c, s2 = _params(ratio, sigma2)
-    lo, hi = _RATIO_RANGE
+    lo, hi = V.RATIO_RANGE  # outside, the support cannot be resolved: refused, not approximated
     if np.any((c < lo) | (c > hi)):
         raise ValueError(
             f"ratio must lie in [{lo:g}, {hi:g}] for the density, CDF and transform (the "
@@ -226,7 +222,7 @@ def mp_sample(size, ratio, sigma2=1.0, *, rng):
     gen = V.rng(rng)
     V.check_allocation([(size,)] * 3, f"{size} samples", "size")
     a, b = _edges(float(c), 1.0)
-    grid = a + (b - a) * (1 - np.cos(np.linspace(0, np.pi, 4097))) / 2
+    grid, _ = cosine_map(a, b, np.linspace(0, np.pi, 4097))
     cdf = _cdf_unit(grid, float(c))
     atom = max(0.0, 1 - 1 / float(c))
     u = gen.uniform(size=size)
