@@ -181,7 +181,7 @@ def silverstein_atom(ratio, pop_eigs, pop_weights=None):
 
     Examples
     --------
-    >>> silverstein_atom(2.0, [1.0, 3.0])
+    >>> silverstein_atom(2.0, [1.0, 3.0])   # 1 - 1/c: p - n of the p eigenvalues are 0
     0.5
     """
     c, t, w = V.population_law(ratio, pop_eigs, pop_weights)
@@ -256,7 +256,7 @@ def silverstein_support(ratio, pop_eigs, pop_weights=None):
     --------
     >>> np.round(silverstein_support(0.5, [1.0]), 6).tolist()   # MP: (1 ± sqrt(c))^2
     [[0.085786, 2.914214]]
-    >>> len(silverstein_support(0.1, [1.0, 3.0, 7.0]))          # three separate bulks
+    >>> len(silverstein_support(0.1, [1.0, 3.0, 7.0]))          # one bulk per atom at small c
     3
     """
     c, t, w = V.population_law(ratio, pop_eigs, pop_weights)
@@ -451,6 +451,10 @@ def silverstein_stieltjes(z, ratio, pop_eigs, pop_weights=None):
     --------
     >>> complex(np.round(silverstein_stieltjes(-1.0, 0.1, [1.0, 3.0, 7.0]), 6))
     (0.304948+0j)
+
+    Cleared of denominators, Silverstein's equation at ``z = -1`` is a quartic in m̃ whose only
+    positive root is m̃ = 0.9304948 (``numpy.polynomial.polynomial.polyroots``), and
+    m = m̃/c - (1 - c)/c = 9.304948 - 9.
     """
     return _scalar(silverstein_solve(z, ratio, pop_eigs, pop_weights).m)
 
@@ -462,7 +466,7 @@ def silverstein_co_stieltjes(z, ratio, pop_eigs, pop_weights=None):
 
     Examples
     --------
-    >>> complex(np.round(silverstein_co_stieltjes(-1.0, 0.5, [1.0]), 6))
+    >>> complex(np.round(silverstein_co_stieltjes(-1.0, 0.5, [1.0]), 6))   # c(√17 - 3)/2 + 1 - c
     (0.780776+0j)
     """
     return _scalar(silverstein_solve(z, ratio, pop_eigs, pop_weights).m_tilde)

@@ -75,6 +75,9 @@ def qbar_eigenvalues(z, ratio, pop_eigs, pop_weights=None):
 
     Examples
     --------
+    With m̃(-1) = 0.9304948 (see :func:`silverstein_stieltjes`) the eigenvalues are
+    1/(1 + 0.9304948 t) for t = 1, 3, 7:
+
     >>> np.round(qbar_eigenvalues(-1.0, 0.1, [1.0, 3.0, 7.0]).real, 4).tolist()
     [0.518, 0.2637, 0.1331]
     """
@@ -130,7 +133,7 @@ def qbar_quadratic_form(z, ratio, pop_cov, a, b=None):
 
     Examples
     --------
-    >>> e1 = np.eye(3)[0]
+    >>> e1 = np.eye(3)[0]     # in the eigenspace of t = 1: 1/(1 + 0.9304948), qbar_eigenvalues
     >>> complex(np.round(qbar_quadratic_form(-1.0, 0.1, [1.0, 3.0, 7.0], e1), 4))
     (0.518+0j)
     """
@@ -219,7 +222,7 @@ def delta_equivalent(z, ratio, kernel_eigs, kernel_weights=None):
 
     Examples
     --------
-    >>> d = delta_equivalent(-1.0, 0.5, [1.0])
+    >>> d = delta_equivalent(-1.0, 0.5, [1.0])   # 1/m̃ - 1, m̃ = (√17 - 3)/4 + 1/2 (MP)
     >>> complex(np.round(d, 6))
     (0.280776+0j)
     """
