@@ -414,3 +414,17 @@ def test_kernel_spectrum_errors_name_the_kernel_parameters():
         rmt.delta_equivalent(-1.0, 0.5, [1.0, 2.0], [0.5, 0.6])
     with pytest.raises(ValueError, match="pop_cov must not be empty"):
         rmt.qbar_trace(-1.0, 0.5, [])
+
+
+def test_silverstein_names_stay_importable_from_stieltjes_and_share_one_solver():
+    import rmtlib.silverstein as sil
+    import rmtlib.stieltjes as old
+
+    for name in sil.__all__:
+        assert getattr(old, name) is getattr(sil, name) is getattr(rmt, name)
+    # qbar_trace (identity A) and delta_equivalent are read off the same m̃ as the transform
+    z = np.array([-1.0, 2.0 + 0.5j, 1e7])
+    m = rmt.silverstein_stieltjes(z, 0.4, THREE)
+    assert np.allclose(rmt.qbar_trace(z, 0.4, np.repeat(THREE, 2)), m, rtol=1e-14, atol=0)
+    mt = rmt.silverstein_co_stieltjes(z, 0.4, THREE)
+    assert np.allclose(rmt.delta_equivalent(z, 0.4, THREE), -1 / (z * mt) - 1, rtol=1e-14, atol=0)
