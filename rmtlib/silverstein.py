@@ -356,9 +356,9 @@ def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_it
     :math:`m(z) = -\\frac1z\\sum_k \\frac{w_k}{1 + t_k\\tilde m(z)} = \\frac{\\tilde m}{c} + \\frac{1-c}{cz}`.
     The whole grid is solved at once: first by Anderson-accelerated iteration at
     ``Im z`` of the order of the support's scale (a contraction there), then by Newton steps
-    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (up to ten warm-started
-    stages; a point leaves it as soon as the level is below half its distance to the support,
-    where Newton can jump straight to the target), which reaches the real axis, where the Picard
+    along a continuation ``Im z = scale·10^{-k} → Im z_target`` (at most 120 warm-started
+    stages; a point leaves it once the level is below half its distance to the support, where
+    Newton can jump straight to the target), which reaches the real axis, where the Picard
     iteration stalls. ``m(z̄) = conj m(z)``.
 
     References
@@ -425,7 +425,7 @@ def _scalar(out):
     return complex(out) if np.ndim(out) == 0 else out
 
 
-def silverstein_stieltjes(z, ratio, pop_eigs, pop_weights=None):
+def silverstein_stieltjes(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_iter=500):
     """Limiting Stieltjes transform :math:`m(z)` of :math:`C^{1/2}ZZ^\\top C^{1/2}/n` (``p × p``).
 
     Parameters
@@ -436,6 +436,9 @@ def silverstein_stieltjes(z, ratio, pop_eigs, pop_weights=None):
         ``c = p / n``.
     pop_eigs, pop_weights : array_like
         Atoms (>= 0) and weights (>= 0, sum 1; equal if omitted) of the spectrum of ``C``.
+    tol, max_iter : float, int
+        Tolerance and iteration cap of each stage of the solver (see :func:`silverstein_solve`);
+        :class:`~rmtlib.fixedpoint.ConvergenceError` if the equation is not solved within them.
 
     Returns
     -------
@@ -456,23 +459,25 @@ def silverstein_stieltjes(z, ratio, pop_eigs, pop_weights=None):
     positive root is m̃ = 0.9304948 (``numpy.polynomial.polynomial.polyroots``), and
     m = m̃/c - (1 - c)/c = 9.304948 - 9.
     """
-    return _scalar(silverstein_solve(z, ratio, pop_eigs, pop_weights).m)
+    return _scalar(silverstein_solve(z, ratio, pop_eigs, pop_weights, tol=tol, max_iter=max_iter).m)
 
 
-def silverstein_co_stieltjes(z, ratio, pop_eigs, pop_weights=None):
+def silverstein_co_stieltjes(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_iter=500):
     """Limiting Stieltjes transform :math:`\\tilde m(z)` of the Gram matrix :math:`X^\\top X/n` (``n × n``).
 
-    :math:`\\tilde m = c\\,m + (c - 1)/z`, see :func:`silverstein_solve`.
+    :math:`\\tilde m = c\\,m + (c - 1)/z`, see :func:`silverstein_solve` (also for ``tol`` and
+    ``max_iter``).
 
     Examples
     --------
     >>> complex(np.round(silverstein_co_stieltjes(-1.0, 0.5, [1.0]), 6))   # c(√17 - 3)/2 + 1 - c
     (0.780776+0j)
     """
-    return _scalar(silverstein_solve(z, ratio, pop_eigs, pop_weights).m_tilde)
+    s = silverstein_solve(z, ratio, pop_eigs, pop_weights, tol=tol, max_iter=max_iter)
+    return _scalar(s.m_tilde)
 
 
-def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
+def silverstein_density(x, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_iter=500):
     """Density of the continuous part of the generalised Marchenko–Pastur law.
 
     Parameters
@@ -482,6 +487,9 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     ratio : float, > 0
     pop_eigs, pop_weights : array_like
         Population spectral law ν.
+    tol, max_iter : float, int
+        Tolerance and iteration cap of each stage of the solver (see :func:`silverstein_solve`);
+        :class:`~rmtlib.fixedpoint.ConvergenceError` if the equation is not solved within them.
 
     Returns
     -------
@@ -501,6 +509,7 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     """
     c, t, w = V.population_law(ratio, pop_eigs, pop_weights)
     xv = V.finite_real("x", x)
+    tol, max_iter = V.tolerance("tol", tol), V.iterations("max_iter", max_iter)
     V.check_allocation([xv.shape + t.shape] * 4, "the grid of x times the atoms", "x", itemsize=16)
     intervals = silverstein_support(c, t, w)
     flat = xv.ravel()
@@ -510,7 +519,7 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     out = np.zeros(flat.shape)
     if inside.any():
         # Inside the support the solution in C⁺ is unique, so a short continuation suffices.
-        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, 1e-13, 500)
+        mt, _, _ = _solve_mtilde(flat[inside] + 0j, c, t, w, tol, max_iter)
         m = -np.sum(w / (1.0 + t * mt[:, None]), axis=-1) / flat[inside]
         out[inside] = np.maximum(m.imag, 0.0) / np.pi
     out = out.reshape(xv.shape)

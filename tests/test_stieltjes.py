@@ -179,6 +179,10 @@ def test_conjugate_symmetry_and_report():
 def test_iteration_cap_raises_convergence_error():
     with pytest.raises(ConvergenceError):
         rmt.silverstein_solve(0.5 + 0.1j, 0.3, THREE, max_iter=2)
+    with pytest.raises(ConvergenceError, match="did not converge.*after 2 iterations"):
+        rmt.silverstein_density([2.0, 5.0], 0.3, THREE, max_iter=2)
+    with pytest.raises(ConvergenceError):
+        rmt.silverstein_stieltjes(0.5 + 0.1j, 0.3, THREE, max_iter=2)
 
 
 def test_density_on_a_fine_grid_across_gaps_and_edges_matches_polynomial_roots():
