@@ -193,8 +193,8 @@ def test_density_on_a_fine_grid_across_gaps_and_edges_matches_polynomial_roots()
     mt = np.array([_mtilde_by_polynomial_roots(xi, 0.3, THREE, np.full(3, 1 / 3)) for xi in x])
     ref = np.maximum((mt / 0.3 + 0.7 / (0.3 * x)).imag / np.pi, 0.0)
     assert len(rmt.silverstein_support(0.3, THREE)) == 2
-    # the roots method loses ~sqrt(eps) at the edges (a double root); the law itself does not
-    assert np.max(np.abs(rho - ref)) < 1e-6
+    # 1e-13 seen; the roots method can lose ~sqrt(eps) at a point that falls on an edge
+    assert np.max(np.abs(rho - ref)) < 1e-9
     assert np.all(rho[ref == 0] == 0), "zero exactly off the support"
 
 
