@@ -7,6 +7,8 @@ Every theory curve of the book is a function here; the notebooks import it as ``
 Modules, by concept (see the book's notation page for the conventions):
 
 - :mod:`rmtlib.mp` — Marchenko–Pastur and semicircle laws (chapter 1)
+- :mod:`rmtlib.silverstein` — Silverstein's law MP ⊠ ν, the one solver behind every generalised MP law
+- :mod:`rmtlib.stieltjes` — deterministic equivalents of the resolvent (chapters 2–3)
 - :mod:`rmtlib.fixedpoint` — the vectorised Anderson fixed-point solver behind every equivalent
 - :mod:`rmtlib.sim` — seeded data generators
 - :mod:`rmtlib.activations`, :mod:`rmtlib.gauss` — nonlinearities and their Gaussian moments
@@ -36,6 +38,7 @@ from . import (  # noqa: E402
     rf,
     ridge,
     scaling,
+    silverstein,
     sim,
     spectral,
     spiked,
@@ -57,6 +60,7 @@ from .plotting import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
+from .silverstein import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402
