@@ -450,3 +450,21 @@ def nonnegative_scalar(name, value):
     if not x >= 0:
         raise ValueError(f"{name} must lie in [0, inf); got {value!r}")
     return x
+
+
+# --- part B, linear models ---
+def finite_result(params, *arrays, allowed=None):
+    """Refuse a result that overflowed float64 although every input was finite.
+
+    ``params`` names the parameters whose size caused it (e.g. ``"r2, sigma2"``). Entries where
+    ``allowed`` is True (a documented ``inf``, such as an interpolation peak) are not checked.
+    """
+    for arr in arrays:
+        bad = ~np.isfinite(np.asarray(arr, dtype=float))
+        if allowed is not None:
+            bad &= ~np.asarray(allowed, dtype=bool)
+        if np.any(bad):
+            raise ValueError(
+                f"{params}: the result overflows float64 (above 1.8e308) for these values; "
+                f"use smaller {params}"
+            )

@@ -19,7 +19,6 @@ import numpy as np
 
 from . import _validate as V
 from .fixedpoint import ConvergenceError
-from .mp import mp_stieltjes, mp_stieltjes_derivative
 from .sweep import monte_carlo
 
 __all__ = [
@@ -32,6 +31,7 @@ __all__ = [
     "anisotropic_ridge_risk",
     "simulate_ridge",
     "empirical_renormalised_ridge",
+    "sample_covariance_eigenpairs",
 ]
 
 
@@ -63,43 +63,17 @@ class OptimalRidge(NamedTuple):
     excess_risk: np.ndarray | float
 
 
-def _ridge_factors(g, lam):
-    """``(λ² m', γ(m - λ m'), λ² m̃')`` at ``z = -λ`` (λ > 0), each without cancellation.
+def _isotropic_kappa(g, lam):
+    """Renormalised ridge κ for Σ = I: the root κ >= 0 of κ² + (1 - λ - γ)κ - λ = 0.
 
-    For γ <= 1 they come from the MP(γ) transform ``m`` of ``X Xᵀ/n``. For γ > 1, ``m`` carries
-    the atom ``(1 - 1/γ)/λ`` and ``m - λ m'`` would cancel two huge terms at small λ, so the
-    companion transform ``m̃`` of the Gram ``Xᵀ X/n`` is used instead: its law is γ·MP(1/γ),
-    which has no atom, and ``m̃ - λ m̃' = γ (m - λ m')``, ``λ² m' = (λ² m̃' + γ - 1)/γ``.
+    This is the equation of :func:`renormalised_ridge` with ``p`` unit eigenvalues and
+    ``p/n = γ``, solved in closed form; the two algebraic forms of the root avoid cancellation
+    on either sign of ``a = λ + γ - 1`` and ``hypot`` avoids overflow at huge λ or γ.
     """
-    under = g <= 1
-    g_lo = np.where(under, g, 1.0)
-    g_hi = np.where(under, 2.0, g)
-    # (γ = 1 entries may overflow here; they are replaced below)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        m = np.real(mp_stieltjes(-lam, g_lo))
-        dm = np.real(mp_stieltjes_derivative(-lam, g_lo))
-        mt = np.real(mp_stieltjes(-lam / g_hi, 1 / g_hi)) / g_hi
-        dmt = np.real(mp_stieltjes_derivative(-lam / g_hi, 1 / g_hi)) / g_hi**2
-        bias_f = np.where(under, lam**2 * dm, (lam**2 * dmt + g_hi - 1) / g_hi)
-        var_f = np.where(under, g_lo * (m - lam * dm), mt - lam * dmt)
-        noise_train_f = np.where(under, g_lo * lam**2 * dm + 1 - g_lo, lam**2 * dmt)
-    # At γ = 1 the hard edge sits at 0 and, for λ near the underflow threshold, λ² m' and
-    # m - λ m' from the generic transform lose everything (NaN, -inf at λ = 1e-300). The MP(1)
-    # transform at -λ is m = 2/(R + λ), R = √λ √(λ + 4), and its derivative is
-    # m' = 2 ((λ + 2)/R + 1)/(R + λ)²; written with √λ/(R + λ) nothing underflows or cancels.
-    one = g == 1
-    if np.any(one):
-        lo = np.where(one, lam, 1.0)
-        sq = np.sqrt(lo)
-        R = sq * np.sqrt(lo + 4)
-        ratio = sq / (np.sqrt(lo + 4) + sq)  # = λ/(R + λ)
-        slope = (lo + 2) / R + 1
-        b1 = 2 * ratio**2 * slope  # λ² m'
-        v1 = 2 / (R + lo) - 2 * ratio**2 * slope / lo  # m - λ m'
-        bias_f = np.where(one, b1, bias_f)
-        var_f = np.where(one, v1, var_f)
-        noise_train_f = np.where(one, b1, noise_train_f)
-    return bias_f, var_f, noise_train_f
+    a = lam + (g - 1)  # γ - 1 is exact near γ = 1, where λ may be far below its round-off
+    root = np.hypot(a, 2 * np.sqrt(lam))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a >= 0, (a + root) / 2, 2 * lam / (root - a))
 
 
 def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
@@ -124,6 +98,11 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
         and ``train_error`` (limit of ``‖y - Xᵀβ̂‖²/n``). At ``gamma = 1``, ``lam = 0`` the
         variance and the excess risk are ``inf`` (the interpolation peak).
 
+    Raises
+    ------
+    ValueError
+        If a result overflows float64 (``r2`` or ``sigma2`` near 1e308 times a large factor).
+
     Notes
     -----
     With :math:`m = m(-\\lambda)` and :math:`m' = m'(-\\lambda)` the Stieltjes transform of the
@@ -134,7 +113,18 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
         \\mathrm{train} = \\lambda^2\\big[r^2 (m - \\lambda m') + \\sigma^2\\tilde m'\\big],
 
     where :math:`\\tilde m' = \\gamma m' + (1-\\gamma)/\\lambda^2` is the derivative of the
-    Stieltjes transform of the ``n × n`` Gram matrix. The ridgeless limits are
+    Stieltjes transform of the ``n × n`` Gram matrix. They are evaluated in the equivalent
+    form of :func:`anisotropic_ridge_risk` with Σ = I: the renormalised ridge
+    :math:`\\kappa` (:math:`\\lambda m = \\kappa/(1+\\kappa)`) is the positive root of
+    :math:`\\kappa^2 + (1-\\lambda-\\gamma)\\kappa - \\lambda = 0`, and
+
+    .. math::
+        B = \\frac{r^2\\kappa^2}{(1+\\kappa)(\\kappa + \\lambda/\\kappa)},\\qquad
+        V = \\frac{\\sigma^2\\gamma}{(1+\\kappa)(\\kappa + \\lambda/\\kappa)},\\qquad
+        \\mathrm{train} = \\Big(\\frac{\\lambda}{\\kappa}\\Big)^2 (B + V + \\sigma^2),
+
+    which has no cancellation at any λ > 0 (the transform form loses digits like
+    :math:`\\lambda\\varepsilon` at large λ). The ridgeless limits are
     :math:`B = 0,\\ V = \\sigma^2\\gamma/(1-\\gamma),\\ \\mathrm{train} = \\sigma^2(1-\\gamma)` for
     :math:`\\gamma < 1` and :math:`B = r^2(1 - 1/\\gamma),\\ V = \\sigma^2/(\\gamma - 1),\\
     \\mathrm{train} = 0` for :math:`\\gamma > 1`.
@@ -146,9 +136,15 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
 
     Examples
     --------
+    Ridgeless at ``gamma = 2``: bias ``r2 (1 - 1/γ) = 0.5`` and variance ``σ²/(γ - 1) = 0.5``.
+
     >>> r = ridge_risk(2.0, 0.0, r2=1.0, sigma2=0.5)
     >>> round(r.bias, 6), round(r.variance, 6), r.train_error
     (0.5, 0.5, 0.0)
+
+    At ``gamma = 0.5``, ``lam = 1``: κ = (1/2)(1/2 + √(17/4)) = 1.280776, so
+    ``B + V = (κ² + 1/2)/((1 + κ)(κ + 1/κ))`` = 0.455214.
+
     >>> round(ridge_risk(0.5, 1.0).excess_risk, 6)
     0.455214
     """
@@ -159,16 +155,20 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     g, lam, r2, s2 = np.broadcast_arrays(g, lam, r2, s2)
     pos = lam > 0
     ls = np.where(pos, lam, 1.0)
-    bias_f, var_f, noise_train_f = _ridge_factors(g, ls)
-    bias_r = r2 * bias_f
-    var_r = s2 * var_f
-    train_r = ls**2 * r2 * var_f / g + s2 * noise_train_f
+    kappa = _isotropic_kappa(g, ls)
+    shrink = ls / kappa  # = 1 - γ/(1 + κ), in (0, 1]
+    with np.errstate(over="ignore"):
+        # (each factor is at most of the size of its inputs: no overflow at huge γ or λ)
+        bias_r = r2 * (kappa / (1 + kappa)) * (kappa / (kappa + shrink))
+        var_r = s2 * (g / (1 + kappa)) / (kappa + shrink)
+        train_r = shrink**2 * (bias_r + var_r + s2)
 
     under = g < 1
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         var0 = np.where(
             under, s2 * g / np.where(under, 1 - g, 1.0), s2 / np.where(g > 1, g - 1, 0.0)
         )
+    peak = ~pos & (g == 1) & (s2 > 0)
     var0 = np.where((g == 1) & (s2 == 0), 0.0, var0)
     bias0 = np.where(under, 0.0, r2 * (1 - 1 / g))
     train0 = np.where(under, s2 * (1 - g), 0.0)
@@ -176,10 +176,14 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     bias = np.where(pos, bias_r, bias0)
     var = np.where(pos, var_r, var0)
     train = np.where(pos, train_r, train0)
+    with np.errstate(over="ignore"):
+        risk = bias + var
+    V.finite_result("r2, sigma2", bias, train)
+    V.finite_result("r2, sigma2", var, risk, allowed=peak)
     return RidgeRisk(
         V.scalar_or_array(bias),
         V.scalar_or_array(var),
-        V.scalar_or_array(bias + var),
+        V.scalar_or_array(risk),
         V.scalar_or_array(train),
     )
 
@@ -190,8 +194,8 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
     Parameters
     ----------
     gamma : float or array_like, > 0
-    r2, sigma2 : float, > 0
-        Signal energy and noise variance (``r2 / sigma2`` is the SNR).
+    r2, sigma2 : float or array_like, > 0
+        Signal energy and noise variance (``r2 / sigma2`` is the SNR); broadcast with ``gamma``.
 
     Returns
     -------
@@ -199,13 +203,20 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
         ``lam`` and ``excess_risk`` :math:`= \\sigma^2\\gamma\\, m(-\\lambda^*)`, which increases
         monotonically with ``gamma``: optimal regularisation removes the double-descent peak.
 
+    Raises
+    ------
+    ValueError
+        If :math:`\\lambda^*` overflows float64.
+
     Notes
     -----
     For isotropic :math:`\\beta^*` the ridge estimator with :math:`\\lambda^*` is the Bayes
     posterior mean under the prior :math:`\\beta^*\\sim\\mathcal N(0, r^2 I_p/p)`, hence optimal for
     every ``gamma``. The identity :math:`B + V = \\sigma^2\\gamma m(-\\lambda^*)` follows from
     :func:`ridge_risk` since :math:`r^2\\lambda^{*2} m' - \\sigma^2\\gamma\\lambda^* m'
-    = 0` at :math:`\\lambda^* = \\sigma^2\\gamma/r^2`.
+    = 0` at :math:`\\lambda^* = \\sigma^2\\gamma/r^2`. It is evaluated as
+    :math:`r^2\\kappa/(1+\\kappa)` (:math:`\\lambda m(-\\lambda) = \\kappa/(1+\\kappa)`, κ as in
+    :func:`ridge_risk`), exact also when :math:`\\lambda^*` is huge or tiny.
 
     References
     ----------
@@ -213,6 +224,8 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
 
     Examples
     --------
+    At ``gamma = 1`` and SNR 1: λ* = 1, κ = 1 and the risk is ``1/φ = (√5 - 1)/2``.
+
     >>> opt = ridge_optimal(1.0, r2=1.0, sigma2=1.0)
     >>> opt.lam, round(opt.excess_risk, 6)
     (1.0, 0.618034)
@@ -220,18 +233,26 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
     g = V.positive("gamma", gamma)
     r2 = V.positive("r2", r2)
     s2 = V.positive("sigma2", sigma2)
-    lam = s2 * g / r2
-    risk = s2 * g * np.real(mp_stieltjes(-lam, g))
+    with np.errstate(over="ignore"):
+        lam = s2 * g / r2
+    V.finite_result("gamma, r2, sigma2", lam)
+    kappa = _isotropic_kappa(g, lam)
+    risk = r2 * kappa / (1 + kappa)
     return OptimalRidge(V.scalar_or_array(lam), V.scalar_or_array(risk))
 
 
-def _check_spectrum(pop_eigs, target_energy=None):
+_NO_TARGET = object()  # target_energy not asked for (None is a bad value, not "absent")
+
+
+def _check_spectrum(pop_eigs, target_energy=_NO_TARGET):
     t = np.atleast_1d(V.nonnegative("pop_eigs", pop_eigs))
     if t.ndim != 1 or t.size == 0:
         raise ValueError(f"pop_eigs must be a non-empty 1-d array; got shape {np.shape(pop_eigs)}")
     if not np.any(t > 0):
         raise ValueError("pop_eigs must contain at least one positive eigenvalue")
-    if target_energy is None:
+    if not np.isfinite(t.sum()):
+        raise ValueError("pop_eigs must have a finite sum (the trace of Σ overflows float64)")
+    if target_energy is _NO_TARGET:
         return t
     e = np.atleast_1d(V.nonnegative("target_energy", target_energy))
     if e.shape != t.shape:
@@ -248,7 +269,12 @@ def _solve_kappa(t, n, lam, *, tol=1e-14, max_iter=200):
     κ = λ + Σt/n, so the bracket always contains the unique root. For λ = 0 and at most n
     positive eigenvalues, κ = 0 (the estimator does not interpolate).
     """
-    n, lam = np.broadcast_arrays(np.asarray(n, float), np.asarray(lam, float))
+    try:
+        n, lam = np.broadcast_arrays(np.asarray(n, float), np.asarray(lam, float))
+    except ValueError:
+        raise ValueError(
+            f"n and lam must broadcast together; got shapes {np.shape(n)} and {np.shape(lam)}"
+        ) from None
     shape = n.shape
     n, lam = n.ravel(), lam.ravel()
     rank = np.count_nonzero(t > 0)
@@ -289,7 +315,8 @@ def _solve_kappa(t, n, lam, *, tol=1e-14, max_iter=200):
         raise ConvergenceError(
             f"renormalised ridge κ did not converge in {max_iter} safeguarded Newton steps"
         )
-    kappa = np.where(zero, 0.0, np.exp(u))
+    # κ >= λ holds exactly; the clamp removes the solver's relative round-off (tol) below it.
+    kappa = np.where(zero, 0.0, np.maximum(np.exp(u), lam))
     return kappa.reshape(shape)
 
 
@@ -401,15 +428,19 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     denom = np.where(pos_t, t + k, 1.0)
     df1 = np.sum(np.where(pos_t, t / denom, 0.0), axis=-1)
     df2 = np.sum(np.where(pos_t, (t / denom) ** 2, 0.0), axis=-1)
-    bias_num = kappa**2 * np.sum(np.where(pos_t, t * energy / denom**2, 0.0), axis=-1)
+    # κ² t θ²/(t + κ)² as (t q)(θ² q), q = κ/(t + κ) <= 1: no overflow or inf/inf at huge κ or t
+    q = np.where(pos_t, k / denom, 0.0)
+    bias_num = np.sum((t * q) * (energy * q), axis=-1)
     slack = 1 - df2 / n_b
     at_peak = slack <= 0
     safe = np.where(at_peak, 1.0, slack)
     bias = np.where(at_peak, np.where(bias_num > 0, np.inf, 0.0), bias_num / safe)
     var = np.where(at_peak, np.inf if s2 > 0 else 0.0, s2 * (df2 / n_b) / safe)
-    risk = bias + var
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        risk = bias + var
         train = np.where(at_peak, 0.0, (1 - df1 / n_b) ** 2 * (risk + s2))
+    V.finite_result("target_energy, sigma2", train, bias_num)
+    V.finite_result("target_energy, sigma2", bias, var, risk, allowed=at_peak)
     return AnisotropicRidgeRisk(
         V.scalar_or_array(bias),
         V.scalar_or_array(var),
@@ -421,13 +452,43 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     )
 
 
-def _spectral_factors(X):
-    """Eigenpairs of ``X Xᵀ / n`` restricted to its range, for a batch ``X`` of shape (r, p, n).
+def sample_covariance_eigenpairs(X):
+    """Eigenpairs of the sample covariance ``X Xᵀ / n`` on its range, for a batch of data sets.
 
-    Uses the ``n × n`` Gram matrix (dual form) when ``p > n``. Returns ``e`` (r, k) and ``U``
-    (r, p, k) with orthonormal columns spanning the range of ``X``; numerically zero eigenvalues
-    are flagged by ``e == 0``.
+    Parameters
+    ----------
+    X : array_like, shape (r, p, n)
+        ``r`` data matrices with samples as columns (the book's convention).
+
+    Returns
+    -------
+    e : ndarray, shape (r, k), ``k = min(p, n)``
+        Eigenvalues of :math:`\\hat\\Sigma = XX^\\top/n`, in increasing order; eigenvalues
+        below ``1e-10`` times the largest of their data set (round-off of the decomposition)
+        are set to exactly 0.
+    U : ndarray, shape (r, p, k)
+        Matching unit eigenvectors (columns); those of the zeroed eigenvalues are not meaningful
+        when ``p > n`` and are set to 0 there.
+
+    Notes
+    -----
+    When ``p > n`` the ``n × n`` Gram matrix :math:`X^\\top X/n = V E V^\\top` is decomposed
+    instead (cost :math:`O(n^3)` rather than :math:`O(p^3)`) and :math:`U = XV(nE)^{-1/2}`:
+    both matrices have the same non-zero eigenvalues. This is the one decomposition behind the
+    exact finite-``n`` errors of :func:`simulate_ridge` and
+    :func:`rmtlib.simulate_linear_dynamics`, which are spectral functions of
+    :math:`\\hat\\Sigma`.
+
+    Examples
+    --------
+    Two samples of ``X = [[1, 1], [1, -1], [0, 0]]``: :math:`XX^\\top/2 = \\mathrm{diag}(1, 1, 0)`.
+
+    >>> X = np.array([[[1.0, 1.0], [1.0, -1.0], [0.0, 0.0]]])
+    >>> e, U = sample_covariance_eigenpairs(X)
+    >>> e.round(12).tolist(), U.shape
+    ([[1.0, 1.0]], (1, 3, 2))
     """
+    X = V.matrix("X", X, ndim=3)
     _, p, n = X.shape
     if p > n:
         e, Vn = np.linalg.eigh(np.swapaxes(X, 1, 2) @ X / n)
@@ -491,9 +552,7 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     n = V.size("n", n)
     t, energy = _check_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = V.scalar("sigma2", sigma2)
-    if not s2 >= 0:
-        raise ValueError(f"sigma2 must lie in [0, inf); got {sigma2!r}")
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
     reps = V.size("reps", reps)
     gen = V.rng(rng)
     p = t.size
@@ -515,7 +574,14 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
         "n, pop_eigs, reps",
     )
     X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
-    e, U = _spectral_factors(X)
+    e, U = sample_covariance_eigenpairs(X)
+    lost = min(np.count_nonzero(t > 0), n) - np.count_nonzero(e > 0, axis=1).min()
+    if lost > 0:
+        raise ValueError(
+            f"pop_eigs spans too many decades: {lost} sample eigenvalue(s) fall below the "
+            "round-off of the eigendecomposition (1e-10 of the largest), so their directions "
+            "would count as never learned; rescale or truncate pop_eigs"
+        )
     beta = np.sqrt(energy)
     lam_f = lam.ravel()
     pos = e > 0
@@ -536,9 +602,12 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     train = np.einsum("rkl,rk->rl", res_signal, v**2) + s2 / n * (
         res_noise.sum(axis=1) + (n - rank)
     )
+    with np.errstate(over="ignore"):
+        risk = bias + var
+    V.finite_result("target_energy, sigma2", bias, var, risk, train)
     shape = (reps,) + lam.shape
     return RidgeRisk(
-        bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape), train.reshape(shape)
+        bias.reshape(shape), var.reshape(shape), risk.reshape(shape), train.reshape(shape)
     )
 
 
@@ -564,7 +633,7 @@ def empirical_renormalised_ridge(sample_eigs, n, lam):
 
     Parameters
     ----------
-    sample_eigs : array_like, shape (p,)
+    sample_eigs : 1-d array_like, shape (p,)
         Eigenvalues of the sample covariance (finite, >= 0 up to round-off: values above
         ``-1e-10`` times the largest are treated as 0).
     n : int or float, > 0
@@ -596,21 +665,19 @@ def empirical_renormalised_ridge(sample_eigs, n, lam):
     >>> round(float(empirical_renormalised_ridge([1.0, 1.0], 4, 1.0)), 6)
     1.333333
     """
-    e = np.ravel(V.finite_real("sample_eigs", sample_eigs)).astype(float)
-    if e.size == 0:
-        raise ValueError("sample_eigs must contain at least one eigenvalue")
+    e = V.vector("sample_eigs", sample_eigs)
     scale = max(float(np.max(np.abs(e))), 1.0)
     if np.min(e) < -1e-10 * scale:
         raise ValueError(
             f"sample_eigs must be >= 0 (eigenvalues of X Xᵀ / n); got minimum {np.min(e):.3g}"
         )
     e = np.clip(e, 0.0, None)
-    n = float(V.positive("n", n))
+    n = V.positive_scalar("n", n)
     if np.count_nonzero(e > 1e-12 * scale) > n:
         raise ValueError(
             f"sample_eigs has more than n = {n:g} positive eigenvalues: they are "
             "not the eigenvalues of a sample covariance X Xᵀ / n with n samples"
         )
-    lam = np.asarray(V.positive("lam", lam), dtype=float)
+    lam = V.positive("lam", lam)
     df1 = np.sum(e[:, None] / (e[:, None] + lam.ravel()[None, :]), axis=0).reshape(lam.shape)
     return V.scalar_or_array(lam / (1.0 - df1 / n))

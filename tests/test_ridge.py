@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rmtlib as rmt
-from rmtlib.ridge import _solve_kappa
 
 
 @pytest.mark.parametrize("gamma", [0.2, 0.5, 0.8])
@@ -192,7 +191,7 @@ def test_invalid_inputs_raise_clear_errors():
 
 
 def test_kappa_solver_vectorised_shapes():
-    k = _solve_kappa(np.ones(10), np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0]))
+    k = rmt.renormalised_ridge(np.array([[5.0], [20.0]]), np.ones(10), np.array([0.0, 0.1, 1.0]))
     assert k.shape == (2, 3)
 
 
