@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from .ridge import OptimalRidge, anisotropic_ridge_risk, renormalised_ridge, simulate_ridge
+from .anisotropic_ridge import anisotropic_ridge_risk, renormalised_ridge
+from .ridge import OptimalRidge, simulate_ridge
 
 __all__ = [
     "power_law_spectrum",
@@ -136,6 +137,9 @@ def learning_curve(n, a, b, p, lam=0.0, sigma2=0.0):
 
     Examples
     --------
+    The local slope between ``n = 100`` and ``400`` is 1.57; it tends to the ridgeless
+    exponent ``min(a + b - 1, 2a) = 1.5`` of :func:`scaling_exponents` as ``n`` grows.
+
     >>> r = learning_curve([100, 400], 1.5, 1.0, 4000)
     >>> round(float(np.log(r.excess_risk[0] / r.excess_risk[1]) / np.log(4)), 2)
     1.57
@@ -170,6 +174,9 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
 
     Examples
     --------
+    The minimum of :func:`learning_curve` over 2000 values of λ in ``[1e-4, 10]`` is 0.0124
+    too (at λ ≈ 0.0085):
+
     >>> opt = learning_curve_optimal([1000.0], 2.0, 1.0, 20000, 1.0)
     >>> round(float(opt.excess_risk[0]), 4)
     0.0124
@@ -238,6 +245,9 @@ def model_size_curve(N, a, b, p):
 
     Examples
     --------
+    The seeded simulation ``simulate_model_size([100], 1.5, 1.0, 5000, reps=20, rng=0)``
+    averages 0.0143:
+
     >>> round(float(model_size_curve(100, 1.5, 1.0, 5000)), 5)
     0.01448
     """

@@ -14,9 +14,9 @@ import pytest
 from sweep import case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
-from rmtlib import deep, dynamics, lazy, rf, ridge, scaling
+from rmtlib import anisotropic_ridge, deep, dynamics, lazy, rf, ridge, scaling
 
-MODULES = (ridge, dynamics, scaling, rf, deep, lazy)
+MODULES = (ridge, anisotropic_ridge, dynamics, scaling, rf, deep, lazy)
 
 VEC = {"wrong_shape", "empty"}  # vectorised parameters broadcast (empty arrays too)
 REAL_ARG = {"negative", "zero", "huge"} | VEC  # a vectorised real argument
