@@ -270,15 +270,23 @@ def sample_covariance_eigenpairs(X):
     ([[1.0, 1.0]], (1, 3, 2))
     """
     X = V.matrix("X", X, ndim=3)
-    _, p, n = X.shape
+    r, p, n = X.shape
+    k = min(p, n)
+    V.check_allocation([(r, k, k)] * 2 + [(r, p, k)] * 2, "the Gram matrices and eigenvectors", "X")
     if p > n:
-        e, Vn = np.linalg.eigh(np.swapaxes(X, 1, 2) @ X / n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            G = np.swapaxes(X, 1, 2) @ X / n
+        V.finite_result("X", G)
+        e, Vn = np.linalg.eigh(G)
         e = np.clip(e, 0.0, None)
         keep = e > 1e-10 * e.max(axis=1, keepdims=True)
         scale = np.where(keep, 1.0 / np.sqrt(n * np.where(keep, e, 1.0)), 0.0)
         U = (X @ Vn) * scale[:, None, :]
     else:
-        e, U = np.linalg.eigh(X @ np.swapaxes(X, 1, 2) / n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            S = X @ np.swapaxes(X, 1, 2) / n
+        V.finite_result("X", S)
+        e, U = np.linalg.eigh(S)
         e = np.clip(e, 0.0, None)
         keep = e > 1e-10 * e.max(axis=1, keepdims=True)
     return np.where(keep, e, 0.0), U

@@ -94,6 +94,12 @@ REGISTRY = [
             "target_energy": {"zero", "huge"},
         },
     ),
+    # zero or negative entries are data like any other
+    case(
+        rmt.sample_covariance_eigenpairs,
+        _G.standard_normal((2, 4, 6)),
+        valid={"X": {"zero", "negative"}},
+    ),
     # dynamics
     # 2/(max(bulk edge, spike) + reg) is exact for huge values too (it underflows gracefully)
     case(
