@@ -45,7 +45,10 @@ def test_vectorised_over_gamma_and_lambda():
     lam = np.array([0.0, 0.1, 1.0])[None, :]
     r = rmt.ridge_risk(g, lam)
     assert r.excess_risk.shape == (2, 3)
-    assert r.excess_risk[1, 0] == pytest.approx(rmt.ridge_risk(2.0, 0.0).excess_risk)
+    for i, gi in enumerate([0.5, 2.0]):
+        for j, lj in enumerate([0.0, 0.1, 1.0]):
+            one = rmt.ridge_risk(gi, lj)
+            assert r.excess_risk[i, j] == one.excess_risk and r.train_error[i, j] == one.train_error
     assert isinstance(rmt.ridge_risk(0.5, 0.1).bias, float)
 
 
