@@ -26,6 +26,7 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import (  # noqa: E402
     activations,
+    anisotropic_ridge,
     deep,
     dynamics,
     edge,  # noqa: E402
@@ -48,6 +49,7 @@ from . import (  # noqa: E402
 )
 from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
 from .activations import *  # noqa: F401,F403
+from .anisotropic_ridge import *  # noqa: F401,F403
 from .deep import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
