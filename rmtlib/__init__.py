@@ -31,6 +31,7 @@ from . import (  # noqa: E402
     gauss,
     kernels,
     lazy,
+    mei_montanari,
     mp,
     plotting,
     rf,
@@ -52,6 +53,7 @@ from .fixedpoint import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
