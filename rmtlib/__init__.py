@@ -25,10 +25,12 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 from . import (  # noqa: E402
     activations,
     deep,
+    distance_kernels,
     dynamics,
     edge,  # noqa: E402
     fixedpoint,
     gauss,
+    inner_product_kernels,
     kernels,
     lazy,
     mei_montanari,
@@ -47,10 +49,12 @@ from . import (  # noqa: E402
 from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
 from .activations import *  # noqa: F401,F403
 from .deep import *  # noqa: F401,F403
+from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .mei_montanari import *  # noqa: F401,F403
