@@ -335,10 +335,16 @@ def rf_ridge_errors(X, y, X_test, y_test, n_features, lam, activation="relu"):
     if Nf.dtype.kind not in "iu" or np.any(Nf < 1):
         raise ValueError(f"n_features must be integers >= 1; got {n_features!r}")
     lam = V.positive("lam", lam)
-    Nb, lb = np.broadcast_arrays(Nf.astype(float), lam)
+    try:
+        Nb, lb = np.broadcast_arrays(Nf.astype(float), lam)
+    except ValueError as exc:
+        raise ValueError(f"n_features and lam must broadcast together: {exc}") from None
     shape = Nb.shape
     Nb, lb = Nb.ravel(), lb.ravel()
     n, nt = X.shape[1], Xt.shape[1]
+    V.check_allocation(
+        [(Nb.size, n)] * 6 + [(Nb.size, nt)], "the (N, λ) grid times the n samples", "n_features"
+    )
     phi, U = np.linalg.eigh(rf_kernel(X, activation=act))
     phi = np.maximum(phi, 0.0)
     q = U.T @ y
