@@ -37,6 +37,7 @@ from . import (  # noqa: E402
     mp,
     plotting,
     rf,
+    rf_spectrum,
     ridge,
     scaling,
     sim,
@@ -61,6 +62,7 @@ from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
+from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403

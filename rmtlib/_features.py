@@ -1,5 +1,6 @@
-"""Ridge regression on a given feature matrix, shared by the random-feature simulators (private
-module: not part of the API; :mod:`rmtlib.rf` and :mod:`rmtlib.mei_montanari` call it).
+"""Ridge regression on a given feature matrix and a check of data magnitudes, shared by the
+random-feature modules (private module: not part of the API; :mod:`rmtlib.rf`,
+:mod:`rmtlib.rf_spectrum` and :mod:`rmtlib.mei_montanari` call it).
 """
 
 from __future__ import annotations
@@ -22,3 +23,17 @@ def ridge_predictions(S, S_test, y, lam):
     else:
         beta = S @ np.linalg.solve(S.T @ S / n + lam * np.eye(n), y) / n
     return S.T @ beta, S_test.T @ beta
+
+
+def bounded_entries(name, arr, high):
+    """``arr`` after checking that no entry exceeds ``high`` in magnitude (error names ``name``).
+
+    >>> bounded_entries("X", np.ones(2), 1e100).tolist()
+    [1.0, 1.0]
+    """
+    if arr.size and np.abs(arr).max() > high:
+        raise ValueError(
+            f"{name} must have entries of magnitude at most {high:g} (its squares and Gram "
+            f"matrix must stay finite); got {np.abs(arr).max():.3g}"
+        )
+    return arr

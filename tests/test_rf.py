@@ -1,4 +1,4 @@
-"""Tests of rmtlib.rf and rmtlib.mei_montanari: RF Gram spectrum, LLC and RFF ridge errors,
+"""Tests of rmtlib.rf, rmtlib.rf_spectrum and rmtlib.mei_montanari: RF Gram spectrum, LLC and RFF ridge errors,
 Mei–Montanari."""
 
 import numpy as np
@@ -44,11 +44,12 @@ def test_gram_stieltjes_is_silversteins_law_through_the_one_solver():
     np.testing.assert_allclose(m, rmt.silverstein_stieltjes(z, 0.7, t, w), rtol=1e-9)
 
 
-def test_rf_module_reexports_the_moved_mei_montanari_names():
-    from rmtlib import mei_montanari, rf
+def test_rf_module_reexports_the_moved_names():
+    from rmtlib import mei_montanari, rf, rf_spectrum
 
-    for name in mei_montanari.__all__:
-        assert getattr(rf, name) is getattr(mei_montanari, name) is getattr(rmt, name)
+    for module in (mei_montanari, rf_spectrum):
+        for name in module.__all__:
+            assert getattr(rf, name) is getattr(module, name) is getattr(rmt, name)
 
 
 def test_gram_density_matches_simulation_iid_relu():

@@ -14,9 +14,9 @@ import pytest
 from sweep import case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
-from rmtlib import deep, dynamics, lazy, mei_montanari, rf, ridge, scaling
+from rmtlib import deep, dynamics, lazy, mei_montanari, rf, rf_spectrum, ridge, scaling
 
-MODULES = (ridge, dynamics, scaling, rf, mei_montanari, deep, lazy)
+MODULES = (ridge, dynamics, scaling, rf_spectrum, rf, mei_montanari, deep, lazy)
 
 VEC = {"wrong_shape", "empty"}  # vectorised parameters broadcast (empty arrays too)
 REAL_ARG = {"negative", "zero", "huge"} | VEC  # a vectorised real argument
