@@ -28,15 +28,19 @@ from . import (  # noqa: E402
     activations,
     anisotropic_ridge,
     deep,
+    distance_kernels,
     dynamics,
     edge,  # noqa: E402
     fixedpoint,
     gauss,
+    inner_product_kernels,
     kernels,
     lazy,
+    mei_montanari,
     mp,
     plotting,
     rf,
+    rf_spectrum,
     ridge,
     scaling,
     silverstein,
@@ -51,15 +55,19 @@ from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_
 from .activations import *  # noqa: F401,F403
 from .anisotropic_ridge import *  # noqa: F401,F403
 from .deep import *  # noqa: F401,F403
+from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
+from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .silverstein import *  # noqa: F401,F403
