@@ -17,6 +17,8 @@ import rmtlib as rmt
 from rmtlib import deep, dynamics, lazy, rf, ridge, scaling
 
 MODULES = (ridge, dynamics, scaling, rf, deep, lazy)
+# rmtlib.deep is a subpackage: its functions are defined in (and found through) its modules.
+MODULES += (deep.normalised, deep.ck, deep.ntk, deep.simulate, deep.gmm, deep.deq)
 
 VEC = {"wrong_shape", "empty"}  # vectorised parameters broadcast (empty arrays too)
 REAL_ARG = {"negative", "zero", "huge"} | VEC  # a vectorised real argument
@@ -29,6 +31,11 @@ EIG = np.ones(4)
 EN = np.full(4, 0.25)
 GMM_X, GMM_LAB = rmt.gaussian_mixture(8, 6, np.zeros((2, 8)), rng=0)
 GAM = [0.5, 0.5]
+# Depth 0 for the calls that find the NTK edges first: the sweep checks the boundary, and the
+# L >= 1 bisection takes about a second of CPU under tracemalloc.
+GAM0 = [0.5]
+# "huge" z or eta (1e300) is valid where the result is exact and finite: m(z) ≈ -1/z, and the
+# smoothed density Im m(x + iη)/π ≈ 1/(πη).
 
 REGISTRY = [
     # ridge
@@ -211,23 +218,31 @@ REGISTRY = [
     ),
     # deep
     case(rmt.normalised_activation, "tanh"),
-    case(rmt.ck_stieltjes, -1.0, GAM, valid={"z": {"negative", "zero"} | VEC}),
-    case(rmt.ck_density, 1.0, GAM, valid={"x": REAL_ARG}),
+    case(rmt.ck_stieltjes, -1.0, GAM, valid={"z": {"negative", "zero", "huge"} | VEC}),
+    case(rmt.ck_density, 1.0, GAM, valid={"x": REAL_ARG, "eta": {"huge"}}),
     case(rmt.ck_moments, 3, GAM),
     case(rmt.ntk_weights, 2, valid={"depth": {"zero"}}),
-    case(rmt.ntk_stieltjes, -1.0, GAM, valid={"z": {"negative", "zero"} | VEC}),
+    case(rmt.ntk_stieltjes, -1.0, GAM, valid={"z": {"negative", "zero", "huge"} | VEC}),
     case(rmt.ntk_traces, -1.0, GAM, valid={"z": {"negative", "zero"} | VEC}),
-    case(rmt.ntk_density, 2.5, GAM, valid={"x": REAL_ARG}),
-    case(rmt.ntk_edges, GAM),
-    case(rmt.ntk_moments, 2, GAM),
+    case(rmt.ntk_resolvent_traces, -1.0, GAM, valid={"z": {"negative", "zero"} | VEC}),
+    case(rmt.ntk_density, 2.5, GAM, valid={"x": REAL_ARG, "eta": {"huge"}}),
+    case(rmt.ntk_edges, GAM0),
+    case(rmt.ntk_moments, 2, GAM0),
     case(
         rmt.finite_width_density,
         1.0,
         np.ones(3),
         0.5,
-        valid={"x": REAL_ARG, "kernel_eigs": {"zero"}},
+        valid={"x": REAL_ARG, "kernel_eigs": {"zero"}, "eta": {"huge"}},
     ),
-    case(rmt.simulate_deep_network, X, [10], rng=0),
+    # empty widths: the depth-0 network (K_0 only)
+    case(
+        rmt.simulate_deep_network,
+        X,
+        [10],
+        rng=0,
+        valid={"X0": {"zero", "negative"}, "widths": {"empty"}},
+    ),
     case(rmt.sample_deep_spectrum, 10, GAM, rng=0),
     case(rmt.gmm_ck_scalars, ["relu"]),
     case(
@@ -236,13 +251,18 @@ REGISTRY = [
         GMM_LAB,
         np.ones((2, 8)),
         rmt.gmm_ck_scalars(["relu"]),
-        valid={"X": {"zero", "negative"}, "covariances": {"zero"}},
+        valid={"X": {"zero", "negative"}, "covariances": {"zero"}, "labels": {"zero"}},
     ),
     case(
         rmt.ternary_activation,
         -1.0,
         0.5,
-        valid={"s1": {"negative", "neginf"}, "low": {"zero"}, "high": {"zero"}},
+        valid={
+            "s1": {"negative", "zero"},
+            "s2": {"negative", "zero"},
+            "low": {"zero"},
+            "high": {"zero"},
+        },
     ),
     case(rmt.match_ternary, "relu"),
     case(rmt.match_ternary_gmm, "relu"),
@@ -253,27 +273,31 @@ REGISTRY = [
     case(
         rmt.lazy_training_loss,
         0.5,
-        GAM,
-        valid={"t": VEC | {"zero"}, "noise": {"zero"}, "snr": {"zero"}},
+        GAM0,
+        # huge t: the loss's exact limit 0 (no zero NTK eigenvalue); huge noise/snr scale it
+        valid={"t": VEC | {"zero", "huge"}, "noise": {"zero", "huge"}, "snr": {"zero", "huge"}},
     ),
     case(
         rmt.empirical_training_loss,
         0.5,
         K3,
         np.ones(3),
-        valid={"t": VEC | {"zero"}, "K": {"zero"}, "y": {"zero", "negative", "huge"}},
+        # huge t: e^{-2tλ} underflows to its exact limit 0 (K has no zero eigenvalue)
+        valid={"t": VEC | {"zero", "huge"}, "K": {"zero"}, "y": {"zero", "negative"}},
     ),
-    case(rmt.gd_step_limit, GAM),
+    case(rmt.gd_step_limit, GAM0),
     case(
         rmt.lazy_predictions,
         K3,
         K3,
         np.ones(3),
         0.5,
+        # huge t is the exact interpolating limit; huge K_cross or y scale the exact result
         valid={
-            "t": VEC | {"zero", "posinf"},
-            "K_cross": {"zero", "negative"},
-            "y": {"zero", "negative"},
+            "t": VEC | {"zero", "posinf", "huge"},
+            "K": {"zero"},
+            "K_cross": {"zero", "negative", "huge"},
+            "y": {"zero", "negative", "huge"},
         },
     ),
     case(
@@ -289,7 +313,17 @@ REGISTRY = [
     case(rmt.empirical_renormalised_ridge, [1.0, 2.0], 4, 1.0),
     case(rmt.rf_features, np.ones((3, 4)) / np.sqrt(3), 5, rng=0),
     case(rmt.rf_gram, np.ones((3, 4)) / np.sqrt(3), 5, rng=0),
-    case(rmt.spectral_training_loss, 1.0, np.ones(5), valid={"t": {"zero", "huge"}}),
+    # zero or huge eigenvalues and noise give exact finite losses (a zero mode never decays)
+    case(
+        rmt.spectral_training_loss,
+        1.0,
+        np.ones(5),
+        valid={
+            "t": VEC | {"zero", "huge"},
+            "eigenvalues": {"zero", "huge"},
+            "noise": {"zero", "huge"},
+        },
+    ),
 ]
 
 #: Public callables that are not swept, with the reason.
@@ -306,6 +340,7 @@ NOT_SWEPT = {
         "MeiMontanariRisk",
         "NormalisedActivation",
         "NTKWeights",
+        "NTKTraces",
         "DeepSample",
         "LayerScalars",
         "DEQCoefficients",
@@ -320,30 +355,11 @@ PENDING = {
     "empirical_renormalised_ridge-lam",
     "rf_features-X",
     "rf_gram-X",
-    "spectral_training_loss-t",
-    "spectral_training_loss-eigenvalues",
-    "spectral_training_loss-noise",
-    "spectral_training_loss-step",
     "anisotropic_ridge_risk-lam",
     "anisotropic_ridge_risk-n",
     "anisotropic_ridge_risk-pop_eigs",
     "anisotropic_ridge_risk-sigma2",
     "anisotropic_ridge_risk-target_energy",
-    "ck_density-eta",
-    "ck_density-gammas",
-    "ck_moments-gammas",
-    "ck_stieltjes-gammas",
-    "ck_stieltjes-z",
-    "deq_ck_coefficients-sigma_b2",
-    "deq_explicit_activation-coefficients",
-    "empirical_training_loss-K",
-    "empirical_training_loss-step",
-    "empirical_training_loss-t",
-    "empirical_training_loss-y",
-    "finite_width_density-eta",
-    "finite_width_density-gamma",
-    "finite_width_density-kernel_eigs",
-    "finite_width_density-x",
     "gd_risk-init_var",
     "gd_risk-r2",
     "gd_risk-require_stable",
@@ -351,14 +367,6 @@ PENDING = {
     "gd_stability_limit-gamma",
     "gd_stability_limit-reg",
     "gd_stability_limit-spike",
-    "gd_step_limit-activation",
-    "gd_step_limit-gammas",
-    "gmm_ck_equivalent-X",
-    "gmm_ck_equivalent-covariances",
-    "gmm_ck_equivalent-labels",
-    "gmm_ck_equivalent-scalars",
-    "gmm_ck_scalars-activations",
-    "gmm_ck_scalars-tau0",
     "gmm_gd_error-init_var",
     "gmm_gd_error-mu_norm2",
     "gmm_gd_error-ratio",
@@ -367,17 +375,6 @@ PENDING = {
     "gradient_flow_risk-init_var",
     "gradient_flow_risk-r2",
     "gradient_flow_risk-sigma2",
-    "lazy_predictions-K",
-    "lazy_predictions-K_cross",
-    "lazy_predictions-t",
-    "lazy_predictions-y",
-    "lazy_training_loss-activation",
-    "lazy_training_loss-gammas",
-    "lazy_training_loss-nodes",
-    "lazy_training_loss-noise",
-    "lazy_training_loss-snr",
-    "lazy_training_loss-step",
-    "lazy_training_loss-t",
     "learning_curve-a",
     "learning_curve-lam",
     "learning_curve-sigma2",
@@ -385,7 +382,6 @@ PENDING = {
     "learning_curve_optimal-lam_range",
     "learning_curve_optimal-n",
     "learning_curve_optimal-sigma2",
-    "match_ternary_gmm-tau",
     "mei_montanari_fixed_point-nu0",
     "mei_montanari_fixed_point-psi1",
     "mei_montanari_fixed_point-psi2",
@@ -401,21 +397,6 @@ PENDING = {
     "mei_montanari_simulate-lam",
     "mei_montanari_simulate-tau2",
     "model_size_curve-a",
-    "ntk_density-eta",
-    "ntk_density-gammas",
-    "ntk_edges-activation",
-    "ntk_edges-gammas",
-    "ntk_edges-resolution",
-    "ntk_moments-activation",
-    "ntk_moments-gammas",
-    "ntk_moments-k_max",
-    "ntk_moments-nodes",
-    "ntk_stieltjes-gammas",
-    "ntk_stieltjes-z",
-    "ntk_traces-gammas",
-    "ntk_traces-z",
-    "one_step_feature_learning-eta",
-    "one_step_feature_learning-noise",
     "renormalised_ridge-lam",
     "renormalised_ridge-n",
     "renormalised_ridge-pop_eigs",
@@ -460,14 +441,6 @@ PENDING = {
     "ridge_risk-lam",
     "ridge_risk-r2",
     "ridge_risk-sigma2",
-    "sample_deep_spectrum-gammas",
-    "simulate_deep_network-X0",
-    "simulate_deep_network-normalise",
-    "simulate_deep_network-ntk",
-    "simulate_deep_network-taus",
-    "simulate_deep_network-widths",
-    "simulate_deq-X",
-    "simulate_deq-sigma_b2",
     "simulate_gmm_gd-init_var",
     "simulate_gmm_gd-mu_norm2",
     "simulate_gmm_gd-reg",
@@ -485,10 +458,6 @@ PENDING = {
     "simulate_ridge-pop_eigs",
     "simulate_ridge-sigma2",
     "simulate_ridge-target_energy",
-    "ternary_activation-high",
-    "ternary_activation-low",
-    "ternary_activation-s1",
-    "ternary_activation-s2",
 }
 
 
