@@ -106,6 +106,7 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     --------
     >>> round(float(lazy_training_loss(0.0, [0.5, 0.5])), 8)
     1.0
+    >>> # ∫ e^{-2tx} ρ(x) dx with ntk_density gives the same (tests/test_lazy.py)
     >>> round(float(lazy_training_loss(0.5, [0.5, 0.5])), 4)
     0.1438
     """
@@ -245,7 +246,7 @@ def gd_step_limit(gammas, activation="relu"):
 
     Examples
     --------
-    >>> round(gd_step_limit([0.5, 0.5]), 4)
+    >>> round(gd_step_limit([0.5, 0.5]), 4)   # 2 / 6.283, the right edge of ntk_edges
     0.3183
     """
     return 2.0 / _edges(gammas, activation)[1]

@@ -542,3 +542,91 @@ def test_simulators_refuse_sizes_and_bad_controls():
         rmt.simulate_deq(X, 10, rng=1, tol=-1.0)
     with pytest.raises(ValueError, match="seeds"):
         rmt.sample_deep_spectrum(10, [0.5], seeds=10**12, rng=0)
+
+
+# ---------------------------------------------------------------- one core per equation
+def test_ck_and_ntk_at_depth_zero_are_the_library_mp_transform():
+    # ratio 3 > 1 near the pole at 0 is where a copy without mp_stieltjes' fix differed (1e-10).
+    for c in (0.7, 3.0):
+        z = np.array([-1e-6, -1.0, 0.5 + 0.2j, 3 + 1e-3j])
+        ref = rmt.mp_stieltjes(z, c)
+        assert np.array_equal(rmt.ck_stieltjes(z, [c]), ref), "the CK calls mp_stieltjes"
+        assert np.array_equal(rmt.ntk_stieltjes(z, [c]), ref), "so does the NTK (r_+ = 0)"
+
+
+def test_finite_width_density_is_the_silverstein_solver():
+    x = np.linspace(0.1, 5.0, 9)
+    eigs = np.repeat([0.5, 2.0, 3.0], [4, 3, 3])
+    m = rmt.silverstein_solve(x + 1e-6j, 0.4, eigs, tol=1e-12).m
+    assert np.array_equal(rmt.finite_width_density(x, eigs, 0.4), np.maximum(m.imag / np.pi, 0))
+
+
+def test_finite_width_density_of_a_spread_kernel_matches_simulation():
+    # ν = three atoms (not δ₁): S = Φ^{1/2} Z Zᵀ Φ^{1/2}/d, n = 600, d = 1000 (γ = 0.6). At
+    # η = 0.05 the smoothed density (1/πn) Σ Im 1/(λ_i - x - iη) fluctuates by O(1/(nη)).
+    n, d, eta = 600, 1000, 0.05
+    phi = np.repeat([0.5, 1.5, 4.0], n // 3)
+    x = np.linspace(0.3, 9.0, 12)
+    gen = np.random.default_rng(7)
+    sim = []
+    for _ in range(3):
+        Y = np.sqrt(phi)[:, None] * gen.standard_normal((n, d))
+        lam = np.linalg.eigvalsh(Y @ Y.T / d)
+        sim.append(np.mean((eta / ((lam[None, :] - x[:, None]) ** 2 + eta**2)), axis=1) / np.pi)
+    theory = rmt.finite_width_density(x, phi, n / d, eta=eta)
+    assert np.allclose(np.mean(sim, 0), theory, rtol=0.03, atol=3e-3), "3 seeds at n = 600"
+
+
+def test_resolvent_traces_are_one_solve_for_m_and_u():
+    z = np.array([-1.0, 2.0 + 0.4j, 5.0 - 0.1j])
+    r = rmt.ntk_resolvent_traces(z, [0.5, 0.7, 0.6], "tanh")
+    assert np.array_equal(r.m, rmt.ntk_stieltjes(z, [0.5, 0.7, 0.6], "tanh"))
+    assert np.array_equal(r.U, rmt.ntk_traces(z, [0.5, 0.7, 0.6], "tanh"))
+    with pytest.raises(ValueError, match="activation"):
+        rmt.ntk_resolvent_traces(1j, [0.5, 0.5], "abs")  # b_σ = 0
+    with pytest.raises(ValueError, match="z must"):
+        rmt.ntk_resolvent_traces(-1e12, [0.5, 0.5])  # U_j would lose its digits
+
+
+def test_moment_form_of_silverstein_law_agrees_with_silverstein_moment():
+    # deep_ck._free_mp_moments works from the moments of ν (the CK's population is itself a
+    # continuous law); for an atomic ν it must agree with the library's silverstein_moment.
+    t, w = np.array([0.3, 1.0, 2.5]), np.array([0.2, 0.5, 0.3])
+    nu = np.array([np.sum(w * t**j) for j in range(1, 9)])
+    fast = deep_ck._free_mp_moments(nu, 0.8)
+    ref = [rmt.silverstein_moment(k, 0.8, t, w) for k in range(1, 9)]
+    assert np.allclose(fast, ref, rtol=1e-12)
+
+
+def test_doctest_values_against_independent_routes():
+    b = rmt.normalised_activation("relu").b
+    gam = np.array([0.5, 0.5])
+    sh, sl = _nested.layer_maps(gam, b)
+    # ck_stieltjes: the δ form vs the m_ℓ form of the recursion.
+    assert deep_ck._ck_recursion(np.array([-1.0 + 0j]), gam, sh, sl)[0].real == pytest.approx(
+        0.585429, abs=5e-7
+    )
+    # ck_density at L = 1: μ_1 = MP_γ₁ ⊠ ((1 - b²) + b² MP_γ₀), the population by quadrature.
+    lam, w = _mp_quadrature(0.5, nodes=400)
+    rho = rmt.silverstein_density(1.0, 0.5, (1 - b * b) + b * b * lam, w / w.sum())
+    assert rho == pytest.approx(0.3372, abs=5e-5)
+    # ntk_stieltjes at L = 1: the scalar Silverstein equation of K_1 + Φ + (a - 1) I.
+    a = rmt.normalised_activation("relu").a
+    lam, w = _mp_quadrature(0.5)
+    phi = 1 - b * b + b * b * lam
+    delta = 0.0
+    for _ in range(2000):
+        delta = 0.5 * delta + 0.5 * 0.5 * np.sum(w * phi / (phi / (1 + delta) + phi + a))
+    assert np.sum(w / (phi / (1 + delta) + phi + a)) == pytest.approx(0.323262, abs=5e-7)
+    # ntk_moments: m₁ = 1 + a, m₂ from the closed form of test_ntk_l1_moments_match_closed_form.
+    A, C = b * b * lam + a - b * b, phi
+    m2 = np.sum(w * (A + C) ** 2) + 0.5 * np.sum(w * C) ** 2
+    assert [1 + a, m2] == pytest.approx([2.466942, 7.661764], abs=5e-7)
+    # ntk_edges: ρ > 0 just inside [0.968, 6.283], 0 just outside.
+    left, right = rmt.ntk_edges(gam)
+    assert [left, right] == pytest.approx([0.968, 6.283], abs=5e-4)
+    inside = rmt.ntk_density(np.array([left + 0.01, right - 0.01]), gam)
+    outside = rmt.ntk_density(np.array([left - 0.01, right + 0.01]), gam)
+    assert np.all(inside > 1e-3) and np.all(outside < 1e-5)
+    # gmm_ck_equivalent: tr K̃/n = τ₁² = Var relu(ξ) = 1/2 - 1/(2π) for centred isotropic data.
+    assert 0.5 - 1 / (2 * np.pi) == pytest.approx(0.34, abs=5e-3)

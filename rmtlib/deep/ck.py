@@ -132,7 +132,10 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
 
     Examples
     --------
-    >>> round(ck_stieltjes(-1.0, [0.5, 0.5]).real, 6)   # real on the negative axis
+    Real on the negative axis; the m_ℓ form of the recursion, an independent route, gives the
+    same value (``tests/test_deep.py``):
+
+    >>> round(ck_stieltjes(-1.0, [0.5, 0.5]).real, 6)
     0.585429
     """
     tol = V.tolerance("tol", tol)
@@ -168,6 +171,9 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
 
     Examples
     --------
+    At L = 1 the law is MP_γ₁ ⊠ ((1 − b²) + b² MP_γ₀); :func:`rmtlib.silverstein_density` with
+    that population by quadrature gives the same value (``tests/test_deep.py``):
+
     >>> round(float(ck_density(1.0, [0.5, 0.5])), 4)
     0.3372
     """

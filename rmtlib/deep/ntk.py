@@ -157,6 +157,9 @@ def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
 
     Examples
     --------
+    At L = 1 the scalar Silverstein equation of :math:`K_1+\\Phi+(a-1)I` integrated against the
+    MP law by quadrature gives the same value (``tests/test_deep.py``):
+
     >>> round(ntk_stieltjes(-1.0, [0.5, 0.5]).real, 6)
     0.323262
     """
@@ -278,6 +281,9 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
 
     Examples
     --------
+    The density integrates to 1, and at L = 2 matches a simulated histogram
+    (``tests/test_deep.py``):
+
     >>> round(float(ntk_density(2.5, [0.5, 0.5])), 4)
     0.2366
     """
@@ -313,6 +319,9 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
 
     Examples
     --------
+    The density is positive just inside these edges and vanishes just outside
+    (``tests/test_deep.py``); the mean 1 + a_σ = 2.467 lies between them:
+
     >>> [round(v, 3) for v in ntk_edges([0.5, 0.5])]
     [0.968, 6.283]
     """
@@ -358,6 +367,8 @@ def ntk_moments(k_max, gammas, activation="relu", *, nodes=None):
 
     Examples
     --------
+    The first moment is 1 + a_σ; both match the closed form at L = 1 (``tests/test_deep.py``):
+
     >>> [round(float(v), 6) for v in ntk_moments(2, [0.5, 0.5])]
     [2.466942, 7.661764]
     """
