@@ -487,7 +487,9 @@ def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
     0.135335
     """
     t_arr = V.nonnegative("t", t)
-    lam = V.nonnegative("eigenvalues", V.vector("eigenvalues", eigenvalues))
+    lam = V.nonnegative("eigenvalues", V.vector("eigenvalues", eigenvalues, nonempty=False))
+    if lam.size == 0:
+        raise ValueError("eigenvalues must contain at least one value")
     sigma2 = V.nonnegative_scalar("noise", noise)
     tt = np.atleast_1d(t_arr).ravel()
     if step is not None:

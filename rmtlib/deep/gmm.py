@@ -113,6 +113,8 @@ def gmm_ck_scalars(activations, tau0=1.0):
 
     Examples
     --------
+    For ReLU, τ₁² = Var relu(ξ) = 1/2 − 1/(2π) and α₁,₁ = (E relu'(ξ))² = 1/4:
+
     >>> s = gmm_ck_scalars(["relu"])
     >>> round(float(s.tau[1] ** 2), 6), round(float(s.alpha1[1]), 6)
     (0.340845, 0.25)
@@ -165,7 +167,7 @@ def gmm_ck_equivalent(X, labels, covariances, scalars):
     >>> p, n = 200, 100
     >>> X, lab = gaussian_mixture(p, n, np.zeros((2, p)), rng=0)
     >>> Kt = gmm_ck_equivalent(X / np.sqrt(p), lab, np.ones((2, p)), gmm_ck_scalars(["relu"]))
-    >>> round(float(np.trace(Kt) / n), 2)
+    >>> round(float(np.trace(Kt) / n), 2)   # τ₁² = 1/2 − 1/(2π) for isotropic classes
     0.34
     """
     X = V.matrix("X", X)
@@ -315,7 +317,7 @@ def match_ternary_gmm(activation="relu", tau=1.0):
     >>> s, r = gmm_ck_scalars([f]), gmm_ck_scalars(["relu"])
     >>> bool(np.allclose([s.alpha1[1], s.alpha2[1], s.alpha3[1]], [r.alpha1[1], r.alpha2[1], r.alpha3[1]]))
     True
-    >>> round(shift, 4)
+    >>> round(shift, 4)   # simulated ternary CK sits this far above ReLU's (tests/test_deep.py)
     0.1441
     """
     tau = float(V.in_range("tau", V.positive_scalar("tau", tau), 0.0, MAX_SCALE))
