@@ -8,7 +8,6 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from .. import _validate as V  # noqa: F401
 from ..activations import ACTIVATIONS, Activation, get_activation
 from ..gauss import gaussian_expectation
 

@@ -14,6 +14,9 @@ from .normalised import normalised_activation
 
 __all__ = ["DeepSample", "simulate_deep_network", "sample_deep_spectrum"]
 
+#: Largest |entry| of the input data of the simulators (its Gram matrices stay finite).
+MAX_ENTRY = 1e100
+
 
 class DeepSample(NamedTuple):
     """One draw of a deep random network on data ``X0``.
@@ -136,10 +139,6 @@ def simulate_deep_network(
             if ell > 1:
                 G = derivs[ell - 2](Hs[ell - 2]) * (Ws[ell - 1].T @ G) / np.sqrt(widths[ell - 2])
     return DeepSample(ck, K)
-
-
-#: Largest |entry| of the input data of the simulators (its Gram matrices stay finite).
-MAX_ENTRY = 1e100
 
 
 def _widths(widths):
