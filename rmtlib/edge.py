@@ -34,12 +34,16 @@ __all__ = ["tracy_widom_cdf", "tracy_widom_pdf", "tracy_widom_quantile", "TracyW
 
 _BETAS = (1, 2, 4)
 _LEFT = -14.0  # below this every F_beta is smaller than 1e-40: returned as exactly 0
+_RIGHT = 40.0  # above this every 1 - F_beta is smaller than 1e-70: returned as exactly 1
 _NODES = 56
 
 
-def _beta(beta):
-    if isinstance(beta, bool) or beta not in _BETAS:
-        raise ValueError(f"beta must be 1, 2 or 4 (real, complex, quaternion); got {beta!r}")
+def _beta(beta, allowed=_BETAS):
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, np.integer)):
+        raise TypeError(f"beta must be one of {allowed} (an integer); got {beta!r}")
+    if beta not in allowed:
+        raise ValueError(f"beta must be one of {allowed} (1 real, 2 complex, 4 quaternion); "
+                         f"got {beta!r}")
     return int(beta)
 
 
@@ -80,6 +84,8 @@ def _cdf_pdf(s, beta, nodes, want_pdf):
         s = np.sqrt(2.0) * s
     if s < _LEFT:
         return 0.0, 0.0
+    if s > _RIGHT:
+        return 1.0, 0.0
     (dm, lm), (dp, lp) = _dets(s, nodes, want_pdf)
     if beta == 1:
         F, f = dm, (dm * lm if want_pdf else 0.0)
@@ -231,8 +237,7 @@ def tracy_widom_scaling(n, p, beta=1):
     """
     n = V.integer("n", n, minimum=2)
     p = V.integer("p", p, minimum=2)
-    if isinstance(beta, bool) or beta not in (1, 2):
-        raise ValueError(f"beta must be 1 (real) or 2 (complex) for the scaling; got {beta!r}")
+    beta = _beta(beta, (1, 2))
     m = n - 1 if beta == 1 else n
     root = np.sqrt(m) + np.sqrt(p)
     return TracyWidomScaling(float(root**2 / n),
@@ -281,12 +286,13 @@ def spike_detection_test(X, level=0.05, beta=1):
     >>> spike_detection_test(X).reject
     False
     """
-    level = float(V.in_range("level", level, 0.0, 0.5, low_open=True))
+    level = float(V.in_range("level", V.scalar("level", level), 0.0, 0.5, low_open=True))
+    beta = _beta(beta, (1, 2))
     X = np.asarray(X)
-    if X.ndim != 2 or min(X.shape) < 2:
-        raise ValueError(f"X must be a p × n matrix with p, n >= 2; got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite")
+    if X.dtype.kind not in "biufc" or X.ndim != 2 or min(X.shape) < 2:
+        raise ValueError(f"X must be a numeric p × n matrix with p, n >= 2; got shape {X.shape}")
+    if not np.all(np.isfinite(X)) or np.max(np.abs(X)) > 1e150:
+        raise ValueError("X must be finite, with entries below 1e150 (X Xᵀ would overflow)")
     p, n = X.shape
     scaling = tracy_widom_scaling(n, p, beta)
     small = X @ X.conj().T if p <= n else X.conj().T @ X
@@ -350,16 +356,14 @@ def mp_linear_statistic(f, n, p, sigma2=1.0, beta=1, *, terms=128):
     >>> round(s.mean, 10), round(s.variance, 10)
     (0.5, 10.0)
     """
-    if not callable(f):
-        raise TypeError(f"f must be a callable; got {type(f).__name__}")
+    f = V.function("f", f, nargs=1)
     n = V.integer("n", n, minimum=1)
     p = V.integer("p", p, minimum=1)
     if p > n:
         raise ValueError(f"p must be <= n (the MP law has an atom at 0 otherwise); got p={p}, "
                          f"n={n}: use the n x n Gram matrix instead")
-    s2 = float(V.positive("sigma2", sigma2))
-    if isinstance(beta, bool) or beta not in (1, 2):
-        raise ValueError(f"beta must be 1 (real) or 2 (complex); got {beta!r}")
+    s2 = float(V.positive("sigma2", V.scalar("sigma2", sigma2)))
+    beta = _beta(beta, (1, 2))
     terms = V.integer("terms", terms, minimum=8)
     if terms > 4096:
         raise ValueError(f"terms must be <= 4096; got {terms}")

@@ -41,7 +41,7 @@ def fuss_catalan_moment(k, depth):
     [1, 1, 3, 12, 55]
     """
     k = V.integer("k", k, minimum=0)
-    depth = V.integer("depth", depth, minimum=1)
+    depth = V.integer("depth", depth, minimum=1, maximum=1000)
     if k > 2000:
         raise ValueError(f"k must be <= 2000 (the moment has more than 1000 digits); got {k}")
     return special.comb((depth + 1) * k, k, exact=True) // (depth * k + 1)
@@ -55,13 +55,12 @@ class JacobianMoments(NamedTuple):
 
 
 def _check(depth, weights, active_fraction, sigma_w2):
-    depth = V.integer("depth", depth, minimum=1)
-    if weights not in _WEIGHTS:
-        raise ValueError(f"weights must be one of {_WEIGHTS}; got {weights!r}")
-    q = float(V.in_range("active_fraction", active_fraction, 0.0, 1.0, low_open=True))
-    s2 = 1.0 / q if sigma_w2 is None else float(V.positive("sigma_w2", sigma_w2))
-    if depth > 200:
-        raise ValueError(f"depth must be <= 200; got {depth}")
+    depth = V.integer("depth", depth, minimum=1, maximum=200)
+    V.choice("weights", weights, _WEIGHTS)
+    q = V.scalar("active_fraction", active_fraction)
+    V.in_range("active_fraction", q, 0.0, 1.0, low_open=True)
+    s2 = 1.0 / q if sigma_w2 is None else V.scalar("sigma_w2", sigma_w2)
+    V.in_range("sigma_w2", s2, 1e-6, 1e6, low_open=True)
     return depth, q, s2
 
 
@@ -112,7 +111,11 @@ def jacobian_moments(depth, *, weights="gaussian", active_fraction=1.0, sigma_w2
     if derivative_moments is None:
         mu1, mu2 = q, q
     else:
-        mu1, mu2 = (float(V.positive("derivative_moments", m)) for m in derivative_moments)
+        moments = V.vector("derivative_moments", derivative_moments, length=2)
+        mu1, mu2 = (float(m) for m in V.positive("derivative_moments", moments))
+        if mu2 < mu1**2 or mu1 > 1e6:
+            raise ValueError("derivative_moments (mu1, mu2) need mu2 >= mu1**2 (a variance) and "
+                             f"mu1 <= 1e6; got {tuple(moments)}")
     mean = (s2 * mu1) ** depth
     v = mu2 / mu1**2 - 1 + (1.0 if weights == "gaussian" else 0.0)
     return JacobianMoments(float(mean), float(mean**2 * depth * v))
@@ -160,6 +163,8 @@ def jacobian_density(x, depth, *, weights="gaussian", active_fraction=1.0, sigma
     depth, q, s2 = _check(depth, weights, active_fraction, sigma_w2)
     xs = V.positive("x", x)
     flat = np.ravel(xs).astype(float)
+    if flat.size == 0:
+        return np.zeros(np.shape(xs))
     P = np.polynomial.Polynomial
     lin = P([q, 1.0]) ** depth  # (q + w)^L
     if weights == "gaussian":
@@ -170,11 +175,14 @@ def jacobian_density(x, depth, *, weights="gaussian", active_fraction=1.0, sigma
     # to the smallest x on a fine path: away from the support the roots are real, and the
     # branch is the one continuous with psi's Taylor series; inside, it leaves the axis.
     top = max(float(flat.max()), 1.0) * 4 * (1 + s2 * q) ** depth
-    path = np.unique(np.concatenate([np.geomspace(max(flat.min(), 1e-12), top, 4000), flat]))[::-1]
+    path = np.unique(np.concatenate([np.geomspace(max(flat.min(), 1e-12), top, 1500), flat]))[::-1]
     w_prev = (s2 * q) ** depth / path[0]
     branch = {}
+    n_coef = max(base.coef.size, rest.coef.size)
+    b_coef, r_coef = np.zeros(n_coef), np.zeros(n_coef)
+    b_coef[: base.coef.size], r_coef[: rest.coef.size] = base.coef, rest.coef
     for xi in path:
-        roots = ((s2**depth / xi) * base - rest).roots()
+        roots = np.roots(((s2**depth / xi) * b_coef - r_coef)[::-1])
         dist = np.abs(roots - (w_prev.real - 1j * abs(w_prev.imag)))
         near = roots[dist <= 2 * dist.min() + 1e-12]
         w_prev = near[np.argmin(near.imag)]
