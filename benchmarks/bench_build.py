@@ -4,6 +4,7 @@ Usage: ``.venv/bin/python benchmarks/bench_build.py`` (after ``./rmtbook setup``
 ``_build/`` first, so every notebook is executed, exactly as on a fresh clone. This is a
 benchmark that prints numbers, not a test: nothing is asserted.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Time a 400-point deep-CK and deep-NTK density for L = 2 (slider target: about 1 s)."""
+
 import time
 
 import numpy as np

@@ -7,6 +7,7 @@ median time from a key press on a panel slider to the next frame on screen.
 
     .venv/bin/python benchmarks/bench_pages.py [_build/html]
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,14 @@ from urllib.parse import unquote, urlparse
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 FLIP_JS = """async () => {
     const handle = document.querySelector('.rmt-static-note')
@@ -84,12 +91,15 @@ def main(site: Path) -> int:
                 page.wait_for_selector(".rmt-frame img", timeout=20_000)
             except Exception:  # a page without panels
                 pass
-            frames = page.evaluate("() => (document.documentElement.innerHTML"
-                                   ".match(/rmt-frame/g) || []).length")
+            frames = page.evaluate(
+                "() => (document.documentElement.innerHTML.match(/rmt-frame/g) || []).length"
+            )
             flips = page.evaluate(FLIP_JS)
             flip = f"{statistics.median(flips):.1f}" if flips else "-"
-            print(f"{html.name:36s} {own_bytes(html, site) / 1e6:7.2f} "
-                  f"{sum(loaded.values()) / 1e6:9.2f} {frames:6d} {flip:>8s}")
+            print(
+                f"{html.name:36s} {own_bytes(html, site) / 1e6:7.2f} "
+                f"{sum(loaded.values()) / 1e6:9.2f} {frames:6d} {flip:>8s}"
+            )
             page.close()
         browser.close()
     return 0

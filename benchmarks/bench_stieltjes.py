@@ -7,9 +7,9 @@ Run: ``.venv/bin/python benchmarks/bench_stieltjes.py``
    equation) — target: 1e-6 accuracy well under 0.1 s.
 2. Marchenko–Pastur pdf on 10^6 points: rmtlib.mp_density against the bare NumPy expression.
 """
-import time
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +42,16 @@ def main():
     best, med, rho = best_of(lambda: rmt.silverstein_density(x, c, t))
     ref = density_by_roots(x, c, t, w)
     err = np.max(np.abs(rho - ref))
-    print(f"generalised MP density, 1000 points, atoms {{1,3,7}}, c={c}: "
-          f"best {best * 1e3:.1f} ms, median {med * 1e3:.1f} ms; "
-          f"max |error| vs polynomial roots {err:.1e}")
+    print(
+        f"generalised MP density, 1000 points, atoms {{1,3,7}}, c={c}: "
+        f"best {best * 1e3:.1f} ms, median {med * 1e3:.1f} ms; "
+        f"max |error| vs polynomial roots {err:.1e}"
+    )
     s = rmt.silverstein_solve(x + 1e-9j, c, t)
-    print(f"  solver report on the same grid (+1e-9 i): {s.iterations} map evaluations, "
-          f"residual {s.residual:.1e}")
+    print(
+        f"  solver report on the same grid (+1e-9 i): {s.iterations} map evaluations, "
+        f"residual {s.residual:.1e}"
+    )
 
     c = 0.5
     xs = np.linspace(0, 3, 1_000_000)
@@ -60,9 +64,11 @@ def main():
         return np.where((xs > lo) & (xs < hi), r, 0.0)
 
     best_b, med_b, b = best_of(bare)
-    print(f"MP pdf on 1e6 points: rmtlib {best_r * 1e3:.1f} ms (median {med_r * 1e3:.1f}), "
-          f"bare NumPy {best_b * 1e3:.1f} ms (median {med_b * 1e3:.1f}); "
-          f"ratio {best_r / best_b:.2f}; max |difference| {np.max(np.abs(a - b)):.1e}")
+    print(
+        f"MP pdf on 1e6 points: rmtlib {best_r * 1e3:.1f} ms (median {med_r * 1e3:.1f}), "
+        f"bare NumPy {best_b * 1e3:.1f} ms (median {med_b * 1e3:.1f}); "
+        f"ratio {best_r / best_b:.2f}; max |difference| {np.max(np.abs(a - b)):.1e}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,50 +15,57 @@ Modules, by concept (see the book's notation page for the conventions):
 Simulators and grids refuse requests above a memory budget (2 GiB by default; see
 :func:`set_memory_budget`, :func:`memory_budget` and the variable ``RMTLIB_MEMORY_BUDGET``).
 """
-from . import activations, fixedpoint, gauss, mp, plotting, sim, widgets
-from .activations import *  # noqa: F401,F403
-from .fixedpoint import *  # noqa: F401,F403
-from .gauss import *  # noqa: F401,F403
-from .mp import *  # noqa: F401,F403
-from .plotting import *  # noqa: F401,F403
-from .sim import *  # noqa: F401,F403
-from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
 
 # Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
-from . import spectral, spiked, stieltjes  # noqa: E402
+# Part II — linear models (chapters 4–6)
+# Part III — shallow nonlinear models (chapters 7–9)
+# Part IV — deep networks (chapters 10–12)
+# Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics)
+# Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
+from . import (  # noqa: E402
+    activations,
+    deep,
+    dynamics,
+    edge,  # noqa: E402
+    fixedpoint,
+    gauss,
+    kernels,
+    lazy,
+    mp,
+    plotting,
+    rf,
+    ridge,
+    scaling,
+    sim,
+    spectral,
+    spiked,
+    stieltjes,
+    sweep,  # noqa: E402
+    widgets,
+)
+from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
+from .activations import *  # noqa: F401,F403
+from .deep import *  # noqa: F401,F403
+from .dynamics import *  # noqa: F401,F403
+from .edge import *  # noqa: F401,F403,E402
+from .fixedpoint import *  # noqa: F401,F403
+from .gauss import *  # noqa: F401,F403
+from .kernels import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
+from .mp import *  # noqa: F401,F403
+from .plotting import *  # noqa: F401,F403
+from .rf import *  # noqa: F401,F403
+from .ridge import *  # noqa: F401,F403
+from .scaling import *  # noqa: F401,F403
+from .sim import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402
 from .stieltjes import *  # noqa: F401,F403,E402
-
-# Part II — linear models (chapters 4–6)
-from . import dynamics, ridge, scaling
-from .dynamics import *  # noqa: F401,F403
-from .ridge import *  # noqa: F401,F403
-from .scaling import *  # noqa: F401,F403
-
-# Part III — shallow nonlinear models (chapters 7–9)
-from . import kernels, rf
-from .kernels import *  # noqa: F401,F403
-from .rf import *  # noqa: F401,F403
-
-# Part IV — deep networks (chapters 10–12)
-from . import deep
-from .deep import *  # noqa: F401,F403
-from . import lazy
-from .lazy import *  # noqa: F401,F403
-
-# Free probability and edge fluctuations (sums and products of matrices, Tracy–Widom)
-from . import edge, free, products  # noqa: E402
-from .edge import *  # noqa: F401,F403,E402
-from .free import *  # noqa: F401,F403,E402
-from .products import *  # noqa: F401,F403,E402
-
-# Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
-from . import sweep  # noqa: E402
 from .sweep import *  # noqa: F401,F403,E402
 
 try:  # the version is stated once, in pyproject.toml
-    from importlib.metadata import PackageNotFoundError, version as _version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _version
 
     __version__ = _version("rmtlib")
 except PackageNotFoundError:  # imported from a source tree that was never installed

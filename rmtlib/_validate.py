@@ -15,6 +15,7 @@ be changed at run time with :func:`set_memory_budget` or, for a block, :func:`me
 The estimate counts the largest arrays a call creates (inputs, outputs and the dominant
 intermediates), not every temporary.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -316,8 +317,10 @@ def function(name, value, *, nargs=1):
         except ValueError:  # builtins without a signature: accept
             ok = True
     if not ok:
-        raise TypeError(f"{name} must be a function of {nargs} positional argument(s); "
-                        f"{getattr(value, '__name__', value)!r} does not accept {nargs}")
+        raise TypeError(
+            f"{name} must be a function of {nargs} positional argument(s); "
+            f"{getattr(value, '__name__', value)!r} does not accept {nargs}"
+        )
     return value
 
 
@@ -430,3 +433,20 @@ def _show(value):
     if arr.size <= 6:
         return repr(value) if arr.ndim == 0 else np.array2string(arr, precision=6)
     return f"an array of shape {arr.shape}"
+
+
+# --- part B validators ---
+def positive_scalar(name, value):
+    """A finite real scalar > 0, returned as a Python float (arrays are refused, naming ``name``)."""
+    x = scalar(name, value)
+    if not x > 0:
+        raise ValueError(f"{name} must lie in (0, inf); got {value!r}")
+    return x
+
+
+def nonnegative_scalar(name, value):
+    """A finite real scalar >= 0, returned as a Python float (arrays are refused, naming ``name``)."""
+    x = scalar(name, value)
+    if not x >= 0:
+        raise ValueError(f"{name} must lie in [0, inf); got {value!r}")
+    return x

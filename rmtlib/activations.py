@@ -5,6 +5,7 @@ the integration range there (see :func:`rmtlib.gauss.gaussian_expectation`), and
 parametrised families (leaky ReLU, quadratic polynomial), the parameters that the closed-form
 coefficient tables of :func:`rmtlib.gauss.activation_coefficients` need.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -145,5 +146,6 @@ def get_activation(activation, *, name="activation"):
     if callable(activation) and not isinstance(activation, type):
         V.function(name, activation, nargs=1)
         return Activation(getattr(activation, "__name__", "custom"), activation)
-    raise TypeError(f"{name} must be an activation name or a function of one argument; "
-                    f"got {activation!r}")
+    raise TypeError(
+        f"{name} must be an activation name or a function of one argument; got {activation!r}"
+    )

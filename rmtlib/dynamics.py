@@ -14,6 +14,7 @@ Classification (Liao & Couillet, 2018): two-class Gaussian mixture ``x = y μ + 
 gradient descent on the square loss; the test score is asymptotically Gaussian and the
 misclassification rate is :math:`Q(E/\\sqrt{V})`.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -97,6 +98,27 @@ def _dynamics(filt, g, r2, s2, init_var):
     return bias, var, train
 
 
+def _steps(name, k):
+    """Numbers of GD steps: integers >= 0 (array), integral floats accepted, never truncated."""
+    if isinstance(k, (str, bytes)) or k is None:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    try:
+        arr = np.asarray(k)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}") from exc
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0; got {k!r}")
+    if np.any(arr > 10**9):
+        raise ValueError(f"{name} must be <= 1e9 steps; got {k!r}")
+    return arr
+
+
 def _times(t):
     """Flow times: real, >= 0, ``np.inf`` allowed (the t → ∞ limit)."""
     if isinstance(t, (str, bytes)) or t is None:
@@ -164,9 +186,9 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
     """
     t = _times(t)
     g = V.positive("gamma", gamma)
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     t, g = np.broadcast_arrays(t, g)
     inf = np.isinf(t)
     tt = np.where(inf, 0.0, t)[..., None]
@@ -176,7 +198,12 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
         bias = np.where(inf, lim.bias + v0 * mp_atom(g), bias)
         var = np.where(inf, lim.variance, var)
         train = np.where(inf, lim.train_error, train)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
 def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=True):
@@ -210,11 +237,7 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
     >>> round(gd_risk(100, 0.5, 0.01).excess_risk, 4), round(gradient_flow_risk(1.0, 0.5).excess_risk, 4)
     (0.4289, 0.429)
     """
-    k = np.asarray(k)
-    if k.dtype.kind not in "iu":
-        raise TypeError(f"k must be an integer number of steps; got {k.dtype}")
-    if np.any(k < 0):
-        raise ValueError("k must be >= 0")
+    k = _steps("k", k)
     g = V.positive("gamma", gamma)
     eta = V.positive("eta", eta)
     limit = gd_stability_limit(g)
@@ -224,18 +247,24 @@ def gd_risk(k, gamma, eta, r2=1.0, sigma2=1.0, init_var=0.0, *, require_stable=T
             f"2/(1+sqrt(gamma))^2 = {float(np.min(limit)):.4g}; gradient descent diverges "
             "(pass require_stable=False to see the divergence)"
         )
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     k, g, eta = np.broadcast_arrays(k, g, eta)
     kk, ee = k[..., None].astype(float), eta[..., None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias, var, train = _dynamics(lambda x: (1 - ee * x) ** kk, g, r2, s2, v0)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
-def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, eta=None,
-                             reps=10, rng):
+def simulate_linear_dynamics(
+    p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, eta=None, reps=10, rng
+):
     """Exact gradient-flow (or GD) errors on simulated data, through one eigendecomposition.
 
     Parameters
@@ -272,13 +301,23 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     >>> sim.excess_risk.shape, round(float(sim.excess_risk[:, 0].mean()), 3)
     ((3, 2), 1.0)
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n)
     times = np.atleast_1d(V.nonnegative("times", times))
-    r2 = float(V.nonnegative("r2", r2))
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    v0 = float(V.nonnegative("init_var", init_var))
-    reps = V.integer("reps", reps, minimum=1)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError(f"times must be a non-empty 1-d array; got shape {np.shape(times)}")
+    r2 = V.nonnegative_scalar("r2", r2)
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    v0 = V.nonnegative_scalar("init_var", init_var)
+    reps = V.size("reps", reps)
+    if eta is not None:
+        eta = V.positive_scalar("eta", eta)
+    k = min(p, n)
+    V.check_allocation(
+        [(reps, p, n)] * 2 + [(reps, k, k), (reps, p, k)] * 2 + [(reps, k, times.size)] * 6,
+        "the reps × p × n data and its eigendecompositions",
+        "p, n, reps",
+    )
     gen = V.rng(rng)
     X = gen.standard_normal((reps, p, n))
     beta = np.full(p, np.sqrt(r2 / p))
@@ -290,7 +329,6 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     if eta is None:
         f = np.exp(-tt * ee)
     else:
-        eta = float(V.positive("eta", eta))
         with np.errstate(over="ignore", invalid="ignore"):
             f = (1 - eta * ee) ** tt
     f = np.where(pos[..., None], f, 1.0)
@@ -298,11 +336,18 @@ def simulate_linear_dynamics(p, n, times, r2=1.0, sigma2=1.0, init_var=0.0, *, e
     norm2 = np.sum(delta**2, axis=1)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         bias = norm2 - np.einsum("rkt,rk->rt", 1 - f**2, v2)
-        var = s2 / n * np.sum(np.where(pos[..., None], (1 - f) ** 2 / np.where(pos, e, 1.0)[..., None],
-                                       0.0), axis=1)
+        var = (
+            s2
+            / n
+            * np.sum(
+                np.where(pos[..., None], (1 - f) ** 2 / np.where(pos, e, 1.0)[..., None], 0.0),
+                axis=1,
+            )
+        )
         rank = pos.sum(axis=1)[:, None]
-        train = (np.einsum("rkt,rk->rt", ee * f**2, v2)
-                 + s2 / n * (np.sum(np.where(pos[..., None], f**2, 0.0), axis=1) + n - rank))
+        train = np.einsum("rkt,rk->rt", ee * f**2, v2) + s2 / n * (
+            np.sum(np.where(pos[..., None], f**2, 0.0), axis=1) + n - rank
+        )
     return RidgeRisk(bias, var, bias + var, train)
 
 
@@ -390,19 +435,17 @@ def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
 
     Examples
     --------
-    >>> round(gmm_gd_error(200, 0.5, 1.0, 0.01).error, 4)
-    0.2316
+    >>> gmm_gd_error(0, 0.5, 1.0, 0.01).error        # w_0 = 0: a coin flip
+    0.5
+    >>> round(gmm_gd_error(200, 0.5, 1.0, 0.01).error, 2)  # simulate_gmm_gd, p = 512: 0.23
+    0.23
     """
-    t = np.asarray(t)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"t must be an integer number of GD steps; got {t.dtype}")
-    if np.any(t < 0):
-        raise ValueError("t must be >= 0")
-    c = float(V.positive("ratio", ratio))
-    m2 = float(V.positive("mu_norm2", mu_norm2))
-    step = float(V.positive("step", step))
-    reg = float(V.nonnegative("reg", reg))
-    v0 = float(V.nonnegative("init_var", init_var))
+    t = _steps("t", t)
+    c = V.positive_scalar("ratio", ratio)
+    m2 = V.positive_scalar("mu_norm2", mu_norm2)
+    step = V.positive_scalar("step", step)
+    reg = V.nonnegative_scalar("reg", reg)
+    v0 = V.nonnegative_scalar("init_var", init_var)
     lam_s = gmm_spike(c, m2)
     spike_w = max(m2**2 - c, 0.0) / m2
     limit = gd_stability_limit(c, reg, lam_s if spike_w > 0 else None)
@@ -419,18 +462,23 @@ def gmm_gd_error(t, ratio, mu_norm2, step, reg=0.0, init_var=0.0):
     xs, ss = x + reg, lam_s + reg
     fx, fs = f(xs), f(ss)[..., 0]
     mean = np.sum(w_omega * (1 - fx) / xs, axis=-1) + spike_w * (1 - fs) / ss
-    second = ((m2 + c) / m2 * (np.sum(w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
-                               + spike_w * (1 - fs) ** 2 / ss**2)
-              + v0 * (np.sum(w_nu * fx**2, axis=-1) + max(0.0, 1 - 1 / c) * f(reg)[..., 0] ** 2))
+    second = (m2 + c) / m2 * (
+        np.sum(w_omega * (1 - fx) ** 2 / xs**2, axis=-1) + spike_w * (1 - fs) ** 2 / ss**2
+    ) + v0 * (np.sum(w_nu * fx**2, axis=-1) + max(0.0, 1 - 1 / c) * f(reg)[..., 0] ** 2)
     # Training scores y_i w_tᵀx_i: mean (‖μ‖²+c)/‖μ‖² E and a second moment whose integrands
     # carry an extra factor x (the atom at 0 then drops out).
     train_mean = (m2 + c) / m2 * mean
-    train_second = ((m2 + c) / m2 * (np.sum(x * w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
-                                     + spike_w * lam_s * (1 - fs) ** 2 / ss**2)
-                    + v0 * np.sum(x * w_nu * fx**2, axis=-1))
+    train_second = (m2 + c) / m2 * (
+        np.sum(x * w_omega * (1 - fx) ** 2 / xs**2, axis=-1)
+        + spike_w * lam_s * (1 - fs) ** 2 / ss**2
+    ) + v0 * np.sum(x * w_nu * fx**2, axis=-1)
     train_var = np.clip(train_second - train_mean**2, 0.0, None)
-    return GMMDynamics(V.scalar_or_array(mean), V.scalar_or_array(second), V.scalar_or_array(_q_ratio(mean, second)),
-                       V.scalar_or_array(_q_ratio(train_mean, train_var)))
+    return GMMDynamics(
+        V.scalar_or_array(mean),
+        V.scalar_or_array(second),
+        V.scalar_or_array(_q_ratio(mean, second)),
+        V.scalar_or_array(_q_ratio(train_mean, train_var)),
+    )
 
 
 def _q_ratio(num, var):
@@ -463,16 +511,25 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     >>> out["test_error"].shape
     (2, 2)
     """
-    p = V.integer("p", p, minimum=1)
-    n = V.integer("n", n, minimum=2)
-    m2 = float(V.positive("mu_norm2", mu_norm2))
-    times = np.atleast_1d(np.asarray(times))
-    if times.dtype.kind not in "iu" or np.any(times < 0):
-        raise ValueError("times must be non-negative integers (numbers of GD steps)")
-    step = float(V.positive("step", step))
-    reg = float(V.nonnegative("reg", reg))
-    v0 = float(V.nonnegative("init_var", init_var))
-    reps = V.integer("reps", reps, minimum=1)
+    p = V.size("p", p)
+    n = V.size("n", n, minimum=2)
+    m2 = V.positive_scalar("mu_norm2", mu_norm2)
+    times = _steps("times", times)
+    times = np.atleast_1d(times)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError(f"times must be a non-empty 1-d array; got shape {np.shape(times)}")
+    step = V.positive_scalar("step", step)
+    reg = V.nonnegative_scalar("reg", reg)
+    v0 = V.nonnegative_scalar("init_var", init_var)
+    reps = V.size("reps", reps)
+    V.check_allocation(
+        [(reps, p, n)] * 3
+        + [(reps, p, p)] * 3
+        + [(reps, p, times.size)] * 6
+        + [(reps, n, times.size)] * 2,
+        "the reps × p × n data and the p × p eigendecompositions",
+        "p, n, reps",
+    )
     gen = V.rng(rng)
     y = np.where(np.arange(n) < n // 2, -1.0, 1.0)
     mu = np.zeros(p)
@@ -485,13 +542,20 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, reg=0.0, init_var=0.0, *, reps=
     cb = ((X @ y / n)[:, None, :] @ U)[:, 0, :]
     f = (1 - step * e[..., None]) ** times[None, None, :].astype(float)
     safe = np.where(e > 1e-12, e, 1.0)[..., None]
-    coef = f * c0[..., None] + np.where(e[..., None] > 1e-12, (1 - f) / safe,
-                                        step * times[None, None, :]) * cb[..., None]
+    coef = (
+        f * c0[..., None]
+        + np.where(e[..., None] > 1e-12, (1 - f) / safe, step * times[None, None, :])
+        * cb[..., None]
+    )
     mean = np.sqrt(m2) * np.einsum("rk,rkt->rt", U[:, 0, :], coef)
     second = np.sum(coef**2, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(second > 0, mean / np.sqrt(np.where(second > 0, second, 1.0)), 0.0)
     scores = (np.swapaxes(X, 1, 2) @ U @ coef) * y[None, :, None]
     train = np.mean(scores <= 0, axis=1)
-    return {"test_error": 0.5 * erfc(z / np.sqrt(2)), "train_error": train, "mean": mean,
-            "second_moment": second}
+    return {
+        "test_error": 0.5 * erfc(z / np.sqrt(2)),
+        "train_error": train,
+        "mean": mean,
+        "second_moment": second,
+    }

@@ -18,6 +18,7 @@ Gauss–Legendre nodes). With the Airy operator ``A_s`` of kernel ``Ai(x + y + s
 of Tracy & Widom 1996, mean −2.3069). Densities come from the exact derivative of the log
 determinant, ``d/ds log det(I ∓ A_s) = ∓ tr((I ∓ A_s)^{-1} A_s')``, not from differences.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -28,9 +29,17 @@ from scipy import linalg, optimize, special
 
 from . import _validate as V
 
-__all__ = ["tracy_widom_cdf", "tracy_widom_pdf", "tracy_widom_quantile", "TracyWidomScaling",
-           "tracy_widom_scaling", "SpikeTest", "spike_detection_test", "LinearStatistic",
-           "mp_linear_statistic"]
+__all__ = [
+    "tracy_widom_cdf",
+    "tracy_widom_pdf",
+    "tracy_widom_quantile",
+    "TracyWidomScaling",
+    "tracy_widom_scaling",
+    "SpikeTest",
+    "spike_detection_test",
+    "LinearStatistic",
+    "mp_linear_statistic",
+]
 
 _BETAS = (1, 2, 4)
 _LEFT = -14.0  # below this every F_beta is smaller than 1e-40: returned as exactly 0
@@ -42,8 +51,9 @@ def _beta(beta, allowed=_BETAS):
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, np.integer)):
         raise TypeError(f"beta must be one of {allowed} (an integer); got {beta!r}")
     if beta not in allowed:
-        raise ValueError(f"beta must be one of {allowed} (1 real, 2 complex, 4 quaternion); "
-                         f"got {beta!r}")
+        raise ValueError(
+            f"beta must be one of {allowed} (1 real, 2 complex, 4 quaternion); got {beta!r}"
+        )
     return int(beta)
 
 
@@ -196,8 +206,14 @@ def tracy_widom_quantile(q, beta=1):
 
 @lru_cache(maxsize=256)  # a test's threshold is asked for again at every call
 def _quantile(q, beta):
-    return optimize.brentq(lambda s: _cdf_pdf(s, beta, _NODES, False)[0] - q, -10.0, 12.0,
-                           xtol=1e-13, rtol=1e-13, maxiter=200)
+    return optimize.brentq(
+        lambda s: _cdf_pdf(s, beta, _NODES, False)[0] - q,
+        -10.0,
+        12.0,
+        xtol=1e-13,
+        rtol=1e-13,
+        maxiter=200,
+    )
 
 
 class TracyWidomScaling(NamedTuple):
@@ -240,8 +256,9 @@ def tracy_widom_scaling(n, p, beta=1):
     beta = _beta(beta, (1, 2))
     m = n - 1 if beta == 1 else n
     root = np.sqrt(m) + np.sqrt(p)
-    return TracyWidomScaling(float(root**2 / n),
-                             float(root * (1 / np.sqrt(m) + 1 / np.sqrt(p)) ** (1 / 3) / n))
+    return TracyWidomScaling(
+        float(root**2 / n), float(root * (1 / np.sqrt(m) + 1 / np.sqrt(p)) ** (1 / 3) / n)
+    )
 
 
 class SpikeTest(NamedTuple):
@@ -249,8 +266,8 @@ class SpikeTest(NamedTuple):
 
     statistic: float  #: (λ_max − centre) / scale
     threshold: float  #: the eigenvalue above which the test rejects "no spike"
-    p_value: float    #: 1 − F_β(statistic)
-    reject: bool      #: statistic above the (1 − level) quantile of TW_β
+    p_value: float  #: 1 − F_β(statistic)
+    reject: bool  #: statistic above the (1 − level) quantile of TW_β
 
 
 def spike_detection_test(X, level=0.05, beta=1):
@@ -299,15 +316,19 @@ def spike_detection_test(X, level=0.05, beta=1):
     top = float(np.linalg.eigvalsh(small / n)[-1])
     stat = (top - scaling.centre) / scaling.scale
     q = tracy_widom_quantile(1 - level, beta)
-    return SpikeTest(stat, scaling.centre + q * scaling.scale,
-                     float(1 - tracy_widom_cdf(stat, beta)), bool(stat > q))
+    return SpikeTest(
+        stat,
+        scaling.centre + q * scaling.scale,
+        float(1 - tracy_widom_cdf(stat, beta)),
+        bool(stat > q),
+    )
 
 
 class LinearStatistic(NamedTuple):
     """Gaussian limit of a linear spectral statistic ``Σ_i f(λ_i)`` of ``X Xᵀ / n``."""
 
-    centre: float    #: p ∫ f dμ_{p/n, σ²}, the first-order value
-    mean: float      #: the O(1) correction: E Σ f(λ_i) − centre → mean
+    centre: float  #: p ∫ f dμ_{p/n, σ²}, the first-order value
+    mean: float  #: the O(1) correction: E Σ f(λ_i) − centre → mean
     variance: float  #: Var Σ f(λ_i) → variance (no 1/p: the fluctuations are O(1))
 
 
@@ -360,8 +381,10 @@ def mp_linear_statistic(f, n, p, sigma2=1.0, beta=1, *, terms=128):
     n = V.integer("n", n, minimum=1)
     p = V.integer("p", p, minimum=1)
     if p > n:
-        raise ValueError(f"p must be <= n (the MP law has an atom at 0 otherwise); got p={p}, "
-                         f"n={n}: use the n x n Gram matrix instead")
+        raise ValueError(
+            f"p must be <= n (the MP law has an atom at 0 otherwise); got p={p}, "
+            f"n={n}: use the n x n Gram matrix instead"
+        )
     s2 = float(V.positive("sigma2", V.scalar("sigma2", sigma2)))
     beta = _beta(beta, (1, 2))
     terms = V.integer("terms", terms, minimum=8)

@@ -6,6 +6,7 @@ the κ of ridge, the nested deep recursions). :func:`solve_fixed_point` solves a
 such independent problems at once, so that a density on a 1000-point grid costs a few dozen
 vectorised evaluations instead of a Python loop.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -120,8 +121,12 @@ def solve_fixed_point(
     residual_floor = V.scalar("residual_floor", residual_floor)
     if residual_floor < 0:
         raise ValueError(f"residual_floor must be >= 0; got {residual_floor!r}")
-    V.check_allocation([x0a.shape + (max(memory, 1),)] * 2 + [x0a.shape] * 6,
-                       "the Anderson histories", "x0 (or memory)", itemsize=16)
+    V.check_allocation(
+        [x0a.shape + (max(memory, 1),)] * 2 + [x0a.shape] * 6,
+        "the Anderson histories",
+        "x0 (or memory)",
+        itemsize=16,
+    )
     x = np.array(x0a, dtype=np.result_type(x0a.dtype, float), copy=True)
     if x.size == 0:
         return FixedPointResult(x, True, 0, 0.0)
@@ -151,8 +156,9 @@ def solve_fixed_point(
                 f"(problem index {bad[0]}); try a different starting point or damping"
             )
         g = fx - xb
-        res = np.max(np.abs(g), axis=1) / np.maximum(residual_floor + np.max(np.abs(xb), axis=1),
-                                                     1e-300)
+        res = np.max(np.abs(g), axis=1) / np.maximum(
+            residual_floor + np.max(np.abs(xb), axis=1), 1e-300
+        )
         active &= ~(res <= tol)
         if not active.any():
             return FixedPointResult(xb.reshape(shape), True, it, float(res.max()))

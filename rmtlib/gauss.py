@@ -3,6 +3,7 @@
 These expectations are the coefficients of every Linear Equivalent in the book
 (chapters 7–10): ``E f(√τ ξ)`` with ``ξ ~ N(0, 1)``.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -150,7 +151,12 @@ def _closed_forms(act, tau):
         return s / r2pi, 0.5, 1 / (r2pi * s), tau / 2
     if fam == "leaky_relu":
         sp, sm = act.params
-        return (sp + sm) * s / r2pi, (sp - sm) / 2, (sp + sm) / (r2pi * s), (sp**2 + sm**2) * tau / 2
+        return (
+            (sp + sm) * s / r2pi,
+            (sp - sm) / 2,
+            (sp + sm) / (r2pi * s),
+            (sp**2 + sm**2) * tau / 2,
+        )
     if fam == "abs":
         return 2 * s / r2pi, 0.0, 2 / (r2pi * s), tau
     if fam == "sign":
@@ -158,7 +164,12 @@ def _closed_forms(act, tau):
     if fam == "step":
         return 0.5, 1 / (r2pi * s), 0.0, 0.5
     if fam == "erf":
-        return 0.0, 2 / np.sqrt(np.pi * (1 + 2 * tau)), 0.0, 2 / np.pi * np.arcsin(2 * tau / (1 + 2 * tau))
+        return (
+            0.0,
+            2 / np.sqrt(np.pi * (1 + 2 * tau)),
+            0.0,
+            2 / np.pi * np.arcsin(2 * tau / (1 + 2 * tau)),
+        )
     if fam == "sin":
         return 0.0, np.exp(-tau / 2), 0.0, -np.expm1(-2 * tau) / 2
     if fam == "cos":
@@ -169,19 +180,27 @@ def _closed_forms(act, tau):
         return tau, 0.0, 2.0, 3 * tau**2
     if fam == "poly2":
         c2, c1, c0 = act.params
-        return c2 * tau + c0, c1, 2 * c2, 3 * c2**2 * tau**2 + c1**2 * tau + c0**2 + 2 * c2 * c0 * tau
+        return (
+            c2 * tau + c0,
+            c1,
+            2 * c2,
+            3 * c2**2 * tau**2 + c1**2 * tau + c0**2 + 2 * c2 * c0 * tau,
+        )
     if fam == "exp":
         if tau > 354:
-            raise ValueError(f"tau = {tau!r} is too large for 'exp': E exp(√τ ξ)² = e^(2τ) "
-                             "overflows the floating-point range (tau must be <= 354)")
+            raise ValueError(
+                f"tau = {tau!r} is too large for 'exp': E exp(√τ ξ)² = e^(2τ) "
+                "overflows the floating-point range (tau must be <= 354)"
+            )
         e = np.exp(tau / 2)
         return e, e, e, np.exp(2 * tau)
     return None
 
 
 def _weighted(act, weight, label):
-    return Activation(f"{label}·{act.name}",
-                      lambda t: weight(np.asarray(t, dtype=float)) * act(t), act.kinks)
+    return Activation(
+        f"{label}·{act.name}", lambda t: weight(np.asarray(t, dtype=float)) * act(t), act.kinks
+    )
 
 
 def _quadrature(act, tau):
@@ -191,9 +210,11 @@ def _quadrature(act, tau):
     nu = gaussian_expectation(_weighted(act, lambda t: act(t), "σ"), tau)
     # d0 = E[(σ(√τξ) - a0 - a1√τξ)²]: a mean of squares, so never negative, and no
     # cancellation between ν, a0² and τa1² (which are nearly equal at small τ).
-    resid = Activation(f"σ-linear·{act.name}",
-                       lambda t: (np.asarray(act(t), dtype=float) - a0 - a1 * np.asarray(t)) ** 2,
-                       act.kinks)
+    resid = Activation(
+        f"σ-linear·{act.name}",
+        lambda t: (np.asarray(act(t), dtype=float) - a0 - a1 * np.asarray(t)) ** 2,
+        act.kinks,
+    )
     d0 = gaussian_expectation(resid, tau)
     return a0, a1, a2, nu, d0
 
@@ -283,20 +304,37 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
     d1, d2 = a1 * a1, (a2 / 2) ** 2
     out = ActivationCoefficients(a0, a1, a2, nu, d0, d1, d2)
     if not all(np.isfinite(out)):
-        raise ValueError(f"the coefficients of {act.name!r} at tau = {tau!r} are not finite "
-                         f"(overflow): {out}")
+        raise ValueError(
+            f"the coefficients of {act.name!r} at tau = {tau!r} are not finite (overflow): {out}"
+        )
     return out
 
 
 #: Named activations (and families) whose coefficients have a closed form.
-CLOSED_FORM_NAMES = ("linear", "relu", "leaky_relu", "abs", "sign", "step", "erf", "sin", "cos",
-                     "gaussian", "quadratic", "poly2", "exp")
+CLOSED_FORM_NAMES = (
+    "linear",
+    "relu",
+    "leaky_relu",
+    "abs",
+    "sign",
+    "step",
+    "erf",
+    "sin",
+    "cos",
+    "gaussian",
+    "quadratic",
+    "poly2",
+    "exp",
+)
 
 #: The (d0, d1, d2) rows of ``gen_sig`` in the RMT4RFM companion code (Liao & Couillet 2018),
 #: kept to show the two rows that disagree with the definitions (erf's d0, poly2's d2).
 COMPANION_CODE_TABLE = {
-    "erf": lambda tau: (2 / np.pi * (np.arccos(2 * tau / (2 * tau + 1)) - 2 * tau / (2 * tau + 1)),
-                        4 / np.pi / (2 * tau + 1), 0.0),
+    "erf": lambda tau: (
+        2 / np.pi * (np.arccos(2 * tau / (2 * tau + 1)) - 2 * tau / (2 * tau + 1)),
+        4 / np.pi / (2 * tau + 1),
+        0.0,
+    ),
     "poly2": lambda tau, c2=-0.5, c1=0.0, c0=1.0: (2 * tau**2 * c2**2, c1**2, c0**2),
 }
 

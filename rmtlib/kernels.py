@@ -15,6 +15,7 @@ Normalisations differ, as in the papers: the random-feature kernel takes data wi
 inner-product and distance kernels take data with entries of order one, so
 :math:`\\|x_i\\|^2/p\\to\\tau` and the kernel argument is divided by ``p``.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -25,7 +26,7 @@ from scipy import interpolate
 from . import _validate as V
 from .activations import get_activation
 from .gauss import activation_coefficients, hermite_coefficients
-from .mp import mp_density
+from .mp import mp_density, mp_edges
 
 __all__ = [
     "RF_KERNEL_CLOSED_FORMS",
@@ -38,11 +39,28 @@ __all__ = [
     "inner_product_kernel_density",
     "distance_kernel",
     "distance_kernel_equivalent",
+    "rf_kernel_bulk_density",
+    "rf_kernel_bulk_edges",
+    "inner_product_kernel_edges",
+    "distance_kernel_tau",
 ]
 
 #: Activations (families) whose expected random-feature kernel has a closed form.
-RF_KERNEL_CLOSED_FORMS = ("linear", "relu", "leaky_relu", "abs", "sign", "step", "erf", "sin",
-                          "cos", "gaussian", "quadratic", "poly2", "exp")
+RF_KERNEL_CLOSED_FORMS = (
+    "linear",
+    "relu",
+    "leaky_relu",
+    "abs",
+    "sign",
+    "step",
+    "erf",
+    "sin",
+    "cos",
+    "gaussian",
+    "quadratic",
+    "poly2",
+    "exp",
+)
 
 _HERMITE_ORDER = 40
 
@@ -257,8 +275,9 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
         if lab.shape != (n,) or lab.dtype.kind not in "iu":
             raise ValueError(f"labels must be integers of shape ({n},); got {lab!r:.60}")
         classes = np.unique(lab)
-        blocks = np.array([[np.nanmean(G2[np.ix_(lab == a, lab == b)]) for b in classes]
-                           for a in classes])
+        blocks = np.array(
+            [[np.nanmean(G2[np.ix_(lab == a, lab == b)]) for b in classes] for a in classes]
+        )
         idx = np.searchsorted(classes, lab)
         S = blocks[np.ix_(idx, idx)]
     return np.outer(u, u) + c.d1 * G + c.a2**2 / 2 * S + c.d0 * np.eye(n)
@@ -500,5 +519,156 @@ def distance_kernel_equivalent(X, f, labels, means, covariances=None):
     trCC = (cov @ cov.T)[np.ix_(lab, lab)] / p**2
     first = np.add.outer(u, u) + dmu2 + 2 * cross / p - 2 * W.T @ W / p
     second = np.add.outer(u, u) ** 2 + 4 * trCC
-    return (f_tau * np.ones((n, n)) + f1 * first + f2 / 2 * second
-            + (f0 - f_tau + tau * f1) * np.eye(n))
+    return (
+        f_tau * np.ones((n, n)) + f1 * first + f2 / 2 * second + (f0 - f_tau + tau * f1) * np.eye(n)
+    )
+
+
+def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
+    """Limiting bulk density of the random-feature kernel Φ for data on the sphere.
+
+    Model: :math:`x_i` uniform on the sphere of radius :math:`\\sqrt\\tau` in
+    :math:`\\mathbb R^p`, :math:`n/p` fixed. By the Linear Equivalent
+    :math:`\\Phi\\simeq a_0^2\\mathbf 1\\mathbf 1^\\top+d_1X^\\top X+d_0I_n` (the rank-one term
+    makes one outlier), the bulk of Φ is the law of :math:`d_0+d_1\\lambda` with λ distributed
+    as the eigenvalues of :math:`X^\\top X`, i.e. Marchenko–Pastur of ratio ``n/p`` and scale τ.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Points at which to evaluate the density.
+    activation : str, callable or Activation
+    n_over_p : float, > 0
+        Ratio ``n/p`` of the ``n × n`` matrix :math:`X^\\top X` (``1/c`` with ``c = p/n``).
+    tau : float, > 0
+        Squared norm of the data points.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\rho_{\\mathrm{MP}}((x-d_0)/d_1)/d_1`; for ``n > p`` the atom of mass
+        ``1 - p/n`` at :math:`d_0` is not included.
+
+    Raises
+    ------
+    ValueError
+        If :math:`d_1=0` (even activations): the bulk is then an atom at :math:`d_0`.
+
+    References
+    ----------
+    C. Louart, Z. Liao, R. Couillet, "A random matrix approach to neural networks",
+    Ann. Appl. Probab. 28 (2018); Z. Liao, R. Couillet, "On the spectrum of random features
+    maps of high dimensional data", ICML 2018.
+
+    Examples
+    --------
+    >>> co = activation_coefficients("relu")
+    >>> x = co.d0 + co.d1 * 1.0          # the image of MP's point 1
+    >>> bool(np.isclose(rf_kernel_bulk_density(x, "relu", 0.5), mp_density(1.0, 0.5) / co.d1))
+    True
+    """
+    x = V.finite_real("x", x)
+    ratio = float(V.positive("n_over_p", n_over_p))
+    tau = float(V.positive("tau", tau))
+    co = activation_coefficients(activation, tau)
+    if not co.d1 > 0:
+        raise ValueError("d1 = 0 (an even activation): the bulk of Phi is an atom at d0")
+    return mp_density((x - co.d0) / co.d1, ratio, tau) / co.d1
+
+
+def rf_kernel_bulk_edges(activation, n_over_p, tau=1.0):
+    """Edges of the bulk of the random-feature kernel Φ for data on the sphere.
+
+    Same model as :func:`rf_kernel_bulk_density`: the bulk of Φ is
+    :math:`d_0+d_1\\,\\mathrm{MP}_{n/p}` (scale τ), with edges
+    :math:`d_0+d_1\\tau(1\\mp\\sqrt{n/p})^2` (both equal to :math:`d_0` when :math:`d_1=0`).
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    Examples
+    --------
+    >>> co = activation_coefficients("relu")
+    >>> lo, hi = rf_kernel_bulk_edges("relu", 0.25)
+    >>> bool(np.isclose(lo, co.d0 + co.d1 * 0.25)), bool(np.isclose(hi, co.d0 + co.d1 * 2.25))
+    (True, True)
+    """
+    ratio = float(V.positive("n_over_p", n_over_p))
+    tau = float(V.positive("tau", tau))
+    co = activation_coefficients(activation, tau)
+    a, b = mp_edges(ratio, tau)
+    return float(co.d0 + co.d1 * a), float(co.d0 + co.d1 * b)
+
+
+def inner_product_kernel_edges(f, ratio, tau=1.0):
+    """Edges of the bulk of El Karoui's kernel :math:`f(x_i^\\top x_j/p)`, ratio = n/p.
+
+    Model: :math:`x_i` with i.i.d. entries of variance one (or on the sphere of radius
+    :math:`\\sqrt p`), so :math:`\\tau=1`, and ``n/p`` fixed. By
+    :func:`inner_product_kernel_coefficients` the bulk is
+    :math:`\\text{shift}+f'(0)\\,\\mathrm{MP}_{n/p}`, with edges
+    :math:`f(\\tau)-f(0)-\\tau f'(0)+f'(0)(1\\mp\\sqrt{n/p})^2` (ordered, so a negative
+    :math:`f'(0)` swaps them).
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    References
+    ----------
+    N. El Karoui, "The spectrum of kernel random matrices", Ann. Statist. 38 (2010), Thm. 2.1.
+
+    Examples
+    --------
+    >>> lo, hi = inner_product_kernel_edges(np.exp, 0.5)     # e - 2 + (1 -/+ sqrt(1/2))^2
+    >>> round(lo, 4), round(hi, 4)
+    (0.8041, 3.6325)
+    """
+    ratio = float(V.positive("ratio", ratio))
+    c = inner_product_kernel_coefficients(f, tau)
+    a, b = mp_edges(ratio)
+    lo, hi = sorted((c.shift + c.slope * a, c.shift + c.slope * b))
+    return float(lo), float(hi)
+
+
+def distance_kernel_tau(labels, covariances=None):
+    """The point τ around which all distances :math:`\\|x_i-x_j\\|^2/p` of a mixture concentrate.
+
+    Model: the Gaussian mixture of :func:`distance_kernel_equivalent`, :math:`x_i=\\mu_a+w_i`,
+    :math:`w_i\\sim N(0,C_a)`; :math:`\\tau=\\frac2p\\operatorname{tr}C^\\circ` with
+    :math:`C^\\circ=\\sum_a\\frac{n_a}nC_a` (class proportions read from ``labels``). This is
+    the τ at which :func:`distance_kernel_equivalent` expands ``f``.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+    covariances : array_like, shape (K, p), optional
+        Diagonals of :math:`C_a`; ``None`` means identity (then τ = 2).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    R. Couillet and F. Benaych-Georges, "Kernel spectral clustering of large dimensional data",
+    Electron. J. Statist. 10 (2016).
+
+    Examples
+    --------
+    >>> p = 400
+    >>> cov = np.ones((2, p)); cov[1] *= 1 + 4 / np.sqrt(p)
+    >>> round(distance_kernel_tau([0, 1, 0, 1], cov), 6)   # 2 (1 + 2 / sqrt(p))
+    2.2
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.size == 0 or lab.dtype.kind not in "iu" or lab.min() < 0:
+        raise ValueError("labels must be a non-empty 1-d array of non-negative integers")
+    if covariances is None:
+        return 2.0
+    cov = V.nonnegative("covariances", covariances)
+    if cov.ndim != 2 or lab.max() >= cov.shape[0]:
+        raise ValueError(f"covariances must have shape (K, p) with K > max(labels) = {lab.max()}")
+    props = np.bincount(lab, minlength=cov.shape[0]) / lab.size
+    return 2.0 * float(props @ cov.sum(axis=1)) / cov.shape[1]

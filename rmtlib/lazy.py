@@ -13,6 +13,7 @@ transform and layer traces. This module turns them into
 - a simulation of one large gradient step on the first layer of a two-layer network, where
   the weights depend on the data and the CK acquires a spike (:func:`one_step_feature_learning`).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -21,8 +22,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
 from .activations import get_activation
+from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
 from .fixedpoint import ConvergenceError
 from .spectral import spectral_integral
 
@@ -33,6 +34,7 @@ __all__ = [
     "lazy_predictions",
     "FeatureLearningStep",
     "one_step_feature_learning",
+    "spectral_training_loss",
 ]
 
 
@@ -48,8 +50,7 @@ def _decay(t, step):
     return lambda z: (1 - step * z[:, None]) ** (2 * t[None, :])
 
 
-def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step=None,
-                       nodes=600):
+def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step=None, nodes=600):
     """Limiting training loss :math:`\\frac1n\\|f_t(X)-y\\|^2` of lazy (NTK) training from ``f_0 = 0``.
 
     Parameters
@@ -101,10 +102,10 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     0.1438
     """
     t_arr = V.nonnegative("t", t)
-    noise = float(V.nonnegative("noise", noise))
-    snr = float(V.nonnegative("snr", snr))
+    noise = V.nonnegative_scalar("noise", noise)
+    snr = V.nonnegative_scalar("snr", snr)
     if step is not None:
-        step = float(V.positive("step", step))
+        step = V.positive_scalar("step", step)
     g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
     key = activation if isinstance(activation, str) else get_activation(activation)
     lo, hi = _edges(tuple(g.tolist()), key)
@@ -119,8 +120,9 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
         return (noise * T + snr * U[..., 0])[:, None]
 
     decay = _decay(tt, step)
-    out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad,
-                                       nodes=nodes)).reshape(-1)
+    out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad, nodes=nodes)).reshape(
+        -1
+    )
     # Where the decay factor is huge on the contour (left of the support at large t, or an
     # unstable GD step) but the result is small, the contour sum cancels catastrophically:
     # there integrate the density ρ_w = Im(weighted m)/π on the support instead.
@@ -238,12 +240,27 @@ def lazy_predictions(K, K_cross, y, t):
     pos = lam > 1e-14
     safe = np.where(pos, lam, 1.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        gain = np.where(pos[None, :], -np.expm1(-np.outer(tt, safe)) / safe[None, :],
-                        tt[:, None] * np.ones_like(lam)[None, :])
+        gain = np.where(
+            pos[None, :],
+            -np.expm1(-np.outer(tt, safe)) / safe[None, :],
+            tt[:, None] * np.ones_like(lam)[None, :],
+        )
     gain = np.where(np.isinf(tt)[:, None], 1.0 / safe[None, :], gain)
     coef = U.T @ y
     out = (gain * coef[None, :]) @ U.T @ K_cross.T
     return out[0] if t_arr.ndim == 0 else out
+
+
+def _named_activation(param, value):
+    """normalised_activation(value), with errors naming ``param``."""
+    if not (isinstance(value, str) or callable(value)):
+        raise TypeError(f"{param} must be an activation name or a callable; got {value!r}")
+    if callable(value) and not isinstance(value, str):
+        V.function(param, value)
+    try:
+        return normalised_activation(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{param}: {exc}") from exc
 
 
 class FeatureLearningStep(NamedTuple):
@@ -271,8 +288,9 @@ class FeatureLearningStep(NamedTuple):
     alignment_labels: float
 
 
-def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rng,
-                              target="tanh", noise=0.1):
+def one_step_feature_learning(
+    eta, n=800, p=400, N=800, activation="relu", *, rng, target="tanh", noise=0.1
+):
     """Simulate one large gradient step on the first layer of a two-layer network.
 
     Parameters
@@ -316,14 +334,23 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
     >>> bool(r.top_eig == r.bulk_edge)
     True
     """
-    eta = float(V.nonnegative("eta", eta))
-    n = V.integer("n", n, minimum=2)
-    p = V.integer("p", p, minimum=2)
-    N = V.integer("N", N, minimum=2)
-    noise = float(V.nonnegative("noise", noise))
+    eta = V.scalar("eta", eta)
+    if not eta >= 0:
+        raise ValueError(f"eta must lie in [0, inf); got {eta!r}")
+    n = V.size("n", n, minimum=2)
+    p = V.size("p", p, minimum=2)
+    N = V.size("N", N, minimum=2)
+    noise = V.scalar("noise", noise)
+    if not noise >= 0:
+        raise ValueError(f"noise must lie in [0, inf); got {noise!r}")
+    V.check_allocation(
+        [(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
+        "the inputs, weights, features and CK matrices",
+        "n, p, N",
+    )
     gen = V.rng(rng)
-    act = normalised_activation(activation)
-    tgt = normalised_activation(target)
+    act = _named_activation("activation", activation)
+    tgt = _named_activation("target", target)
     if act.derivative is None:
         raise ValueError(f"activation {activation!r} needs a derivative for the gradient step")
 
@@ -354,5 +381,60 @@ def one_step_feature_learning(eta, n=800, p=400, N=800, activation="relu", *, rn
     yhat = y_test / np.linalg.norm(y_test)
     if not np.all(np.isfinite(after)):
         raise ConvergenceError("the updated CK is not finite; lower eta")
-    return FeatureLearningStep(before, after, float(after[-1]), float(before[-1]),
-                               float((v1 @ beta) ** 2), float((u1 @ yhat) ** 2))
+    return FeatureLearningStep(
+        before,
+        after,
+        float(after[-1]),
+        float(before[-1]),
+        float((v1 @ beta) ** 2),
+        float((u1 @ yhat) ** 2),
+    )
+
+
+def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
+    """Pure-noise training loss :math:`\\frac{\\sigma^2}n\\operatorname{tr}e^{-2tK}` from the eigenvalues of K.
+
+    With labels of i.i.d. noise of variance :math:`\\sigma^2` (``noise``) and :math:`f_0=0`, the
+    residual of kernel gradient flow is :math:`r_t=e^{-tK}y`, and its mean squared value,
+    averaged over the labels, is :math:`\\frac{\\sigma^2}n\\sum_ie^{-2t\\lambda_i}`: a linear
+    spectral statistic of the kernel. This is the finite-``n`` counterpart of
+    :func:`lazy_training_loss` with ``snr=0``; for one draw of the labels use
+    :func:`empirical_training_loss`.
+
+    Parameters
+    ----------
+    t : float or array_like, >= 0
+        Time of gradient flow, or number of steps when ``step`` is given.
+    eigenvalues : array_like, shape (n,)
+        Eigenvalues :math:`\\lambda_i\\ge0` of the kernel (e.g. of a simulated NTK Gram matrix).
+    noise : float >= 0
+        Label noise variance :math:`\\sigma^2`.
+    step : float > 0, optional
+        Gradient-descent step :math:`\\eta`: the decay is :math:`(1-\\eta\\lambda_i)^{2t}` after
+        ``t`` steps.
+
+    Returns
+    -------
+    float or ndarray
+        One loss per ``t`` (a float for scalar ``t``).
+
+    Examples
+    --------
+    A kernel with every eigenvalue equal to 1 decays like :math:`e^{-2t}`:
+
+    >>> round(spectral_training_loss(1.0, np.ones(5)), 6)
+    0.135335
+    """
+    t_arr = V.nonnegative("t", t)
+    lam = V.nonnegative("eigenvalues", eigenvalues).ravel()
+    if lam.size == 0:
+        raise ValueError("eigenvalues must contain at least one value")
+    sigma2 = float(V.nonnegative("noise", noise))
+    tt = np.atleast_1d(t_arr).ravel()
+    if step is None:
+        decay = np.exp(-2 * np.outer(tt, lam))
+    else:
+        eta = float(V.positive("step", step))
+        decay = (1 - eta * lam[None, :]) ** (2 * tt[:, None])
+    out = sigma2 * decay.mean(axis=1)
+    return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)

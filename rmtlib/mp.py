@@ -5,6 +5,7 @@ variance ``sigma2``; the sample covariance is ``X Xᵀ / n``; ``ratio = c = p / 
 its eigenvalues converges to :math:`\\mu_{c,\\sigma^2}`, with an atom of mass ``1 - 1/c`` at 0
 when ``c > 1``. The Stieltjes transform is :math:`m(z) = \\int \\mu(dt) / (t - z)`.
 """
+
 from __future__ import annotations
 
 from math import comb
@@ -132,7 +133,9 @@ def mp_density(x, ratio, sigma2=1.0):
     a, b = _edges(c, 1.0)
     inside = (x > a) & (x < b)
     xs = np.where(inside, x, 1.0)
-    val = np.sqrt(np.clip(b - xs, 0, None)) * np.sqrt(np.clip(xs - a, 0, None)) / (2 * np.pi * c * xs)
+    val = (
+        np.sqrt(np.clip(b - xs, 0, None)) * np.sqrt(np.clip(xs - a, 0, None)) / (2 * np.pi * c * xs)
+    )
     out = np.where(inside, val, 0.0) / s2
     return float(out) if out.ndim == 0 else out
 
@@ -286,8 +289,11 @@ def mp_stieltjes(z, ratio, sigma2=1.0):
     # ridgeless limits); there use the n × n Gram law, which has the same edges and no atom,
     # and add the atom's term -(1 - 1/c)/z exactly.
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(c > 1, 2.0 / (c * (s2 * (c - 1) - z - s)) - (1 - 1 / c) / z,
-                       2.0 / (s2 * (1 - c) - z - s))
+        out = np.where(
+            c > 1,
+            2.0 / (c * (s2 * (c - 1) - z - s)) - (1 - 1 / c) / z,
+            2.0 / (s2 * (1 - c) - z - s),
+        )
     return complex(out) if out.ndim == 0 else out
 
 

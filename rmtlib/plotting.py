@@ -4,6 +4,7 @@ Call :func:`use_book_style` once at the top of a notebook. Theory is drawn as so
 simulation as light histograms or markers, predicted edges as thin vertical lines and outliers
 as markers on the horizontal axis.
 """
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -113,30 +114,53 @@ def plot_spectrum(
     for loc, mass in atoms:
         near = np.abs(ev - loc) <= atom_tol * max(1.0, abs(loc))
         keep &= ~near
-        ax.vlines(loc, 0, mass, color=COLORS["theory"], lw=3, label=f"atom at {loc:g}: mass {mass:.3f}")
+        ax.vlines(
+            loc, 0, mass, color=COLORS["theory"], lw=3, label=f"atom at {loc:g}: mass {mass:.3f}"
+        )
         ax.plot([loc], [mass], "o", color=COLORS["theory"])
-        ax.annotate(f"observed {near.mean():.3f}", (loc, mass), textcoords="offset points",
-                    xytext=(6, -4), fontsize=10)
+        ax.annotate(
+            f"observed {near.mean():.3f}",
+            (loc, mass),
+            textcoords="offset points",
+            xytext=(6, -4),
+            fontsize=10,
+        )
     if keep.any():
         weights = np.full(keep.sum(), 1.0 / ev.size)
         counts, bin_edges = np.histogram(ev[keep], bins=bins, weights=weights)
         widths = np.diff(bin_edges)
-        ax.bar(bin_edges[:-1], counts / widths, widths, align="edge", color=COLORS["sim"],
-               alpha=0.45, edgecolor="none", label=sim_label)
+        ax.bar(
+            bin_edges[:-1],
+            counts / widths,
+            widths,
+            align="edge",
+            color=COLORS["sim"],
+            alpha=0.45,
+            edgecolor="none",
+            label=sim_label,
+        )
     if density is not None:
         x, rho = density
         ax.plot(x, rho, color=COLORS["theory"], label=theory_label)
     for k, e in enumerate(edges):
         ax.axvline(e, color="0.4", lw=0.8, ls=":", label="predicted edges" if k == 0 else None)
     if len(outliers):
-        ax.plot(outliers, np.zeros(len(outliers)), "x", color=COLORS["accent"], ms=10, mew=2,
-                clip_on=False, zorder=5, label="predicted outliers")
+        ax.plot(
+            outliers,
+            np.zeros(len(outliers)),
+            "x",
+            color=COLORS["accent"],
+            ms=10,
+            mew=2,
+            clip_on=False,
+            zorder=5,
+            label="predicted outliers",
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
     ax.set_ylim(bottom=0)
     ax.legend()
     return ax
-
 
 
 def plot_reference_slope(ax, x, slope, through, *, label=None, **style):

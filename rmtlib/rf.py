@@ -11,6 +11,7 @@ features uses the Louart–Liao–Couillet normalisation
 while :func:`mei_montanari_risk` uses Mei & Montanari's (penalty ``Nλ/d ‖a‖²`` on the sphere of
 radius ``√d``). Do not mix the two λ.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -41,12 +42,15 @@ __all__ = [
     "MeiMontanariRisk",
     "mei_montanari_risk",
     "mei_montanari_simulate",
+    "rf_features",
+    "rf_gram",
 ]
 
 
 # ----------------------------------------------------------------------------------------------
 # Spectrum of the random-features Gram matrix G = ΣᵀΣ / N
 # ----------------------------------------------------------------------------------------------
+
 
 def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     """Discretised limiting spectrum of Φ for i.i.d. data: the law of ``d0 + d1 · MP_{n/p}``.
@@ -78,8 +82,8 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     >>> round(float(w.sum()), 10), round(float(t @ w), 6)  # mean d0 + d1 τ = ν − a0²
     (1.0, 0.340845)
     """
-    c = float(V.positive("n_over_p", n_over_p))
-    tau = float(V.positive("tau", tau))
+    c = V.positive_scalar("n_over_p", n_over_p)
+    tau = V.positive_scalar("tau", tau)
     n_nodes = V.integer("n_nodes", n_nodes, minimum=8)
     co = activation_coefficients(activation, tau)
     a, b = mp_edges(c, tau)
@@ -132,9 +136,11 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
     z = V.finite_complex("z", z)
     if not np.all((z.imag > 0) | ((z.imag == 0) & (z.real < 0))):
         raise ValueError("z must lie in the upper half-plane (Im z > 0) or on the negative axis")
-    ratio = float(V.positive("n_over_N", n_over_N))
-    t, w = V.spectrum(kernel_eigs, kernel_weights, eigs_name="kernel_eigs",
-                      weights_name="kernel_weights")
+    ratio = V.positive_scalar("n_over_N", n_over_N)
+    tol = V.tolerance("tol", tol)
+    t, w = V.spectrum(
+        kernel_eigs, kernel_weights, eigs_name="kernel_eigs", weights_name="kernel_weights"
+    )
     zb = np.atleast_1d(z).ravel()
 
     def F(delta):
@@ -142,8 +148,15 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
         return ratio * np.sum(w * t * (1 + d) / (t - zb[:, None] * (1 + d)), axis=1)
 
     d0 = np.full(zb.shape, ratio * (t @ w) / (1.0 + 0j)) / (1 - zb / max(t.max(), 1e-300))
-    res = solve_fixed_point(F, d0.astype(complex), tol=tol, max_iter=5000, damping=0.7,
-                            valid=lambda d: d.imag >= -1e-14, name="random-features δ")
+    res = solve_fixed_point(
+        F,
+        d0.astype(complex),
+        tol=tol,
+        max_iter=5000,
+        damping=0.7,
+        valid=lambda d: d.imag >= -1e-14,
+        name="random-features δ",
+    )
     d = res.x[:, None]
     m = np.sum(w * (1 + d) / (t - zb[:, None] * (1 + d)), axis=1)
     return complex(m[0]) if z.ndim == 0 else m.reshape(z.shape)
@@ -174,9 +187,13 @@ def rf_gram_density(x, n_over_N, kernel_eigs, kernel_weights=None, *, eta=None):
     0.4211
     """
     x = V.finite_real("x", x)
-    t = np.atleast_1d(V.finite_real("kernel_eigs", kernel_eigs))
-    eta = 1e-3 * float(np.mean(t)) if eta is None else float(V.positive("eta", eta))
-    ratio = float(V.positive("n_over_N", n_over_N))
+    ratio = V.positive_scalar("n_over_N", n_over_N)
+    t, _ = V.spectrum(
+        kernel_eigs, kernel_weights, eigs_name="kernel_eigs", weights_name="kernel_weights"
+    )
+    eta = 1e-3 * float(np.mean(t)) if eta is None else V.scalar("eta", eta)
+    if not eta > 0:
+        raise ValueError(f"eta must lie in (0, inf); got {eta!r}")
     m = rf_gram_stieltjes(x + 1j * eta, ratio, kernel_eigs, kernel_weights)
     atom = max(0.0, 1 - 1 / ratio)
     rho = np.imag(m) / np.pi - atom * eta / (np.pi * (x**2 + eta**2))
@@ -186,6 +203,7 @@ def rf_gram_density(x, n_over_N, kernel_eigs, kernel_weights=None, *, eta=None):
 # ----------------------------------------------------------------------------------------------
 # Ridge regression on random features (Louart–Liao–Couillet) and random Fourier features
 # ----------------------------------------------------------------------------------------------
+
 
 class RFErrors(NamedTuple):
     """Training and test mean squared errors (test MSE against the given noisy test labels)."""
@@ -283,15 +301,27 @@ def rf_ridge_errors(X, y, X_test, y_test, n_features, lam, activation="relu"):
         return np.sum(phi / (r * phi / (1 + delta[:, None]) + lb[:, None]), axis=1) / n
 
     # δ > 0 is the relevant root (K ⪰ 0); Anderson steps that leave it are replaced by plain ones
-    delta = solve_fixed_point(F, np.ones_like(Nb), tol=1e-12, max_iter=20000,
-                              valid=lambda d: d > 0, name="random-features ridge δ").x
+    delta = solve_fixed_point(
+        F,
+        np.ones_like(Nb),
+        tol=1e-12,
+        max_iter=20000,
+        valid=lambda d: d > 0,
+        name="random-features ridge δ",
+    ).x
     s = r[:, 0] / (1 + delta)  # N / (n (1 + δ))
     kb = s[:, None] * phi
     qb = 1 / (kb + lb[:, None])
     Nc = Nb[:, None]
     denom = 1 - np.sum(kb**2 * qb**2, axis=1) / Nb
-    train = lb**2 / n * (np.sum(q**2 * qb**2, axis=1)
-                         + np.sum(kb * qb**2, axis=1) / Nb / denom * np.sum(q**2 * qb**2 * kb, axis=1))
+    train = (
+        lb**2
+        / n
+        * (
+            np.sum(q**2 * qb**2, axis=1)
+            + np.sum(kb * qb**2, axis=1) / Nb / denom * np.sum(q**2 * qb**2 * kb, axis=1)
+        )
+    )
     theta = np.sum(q**2 * qb**2 * kb / Nc, axis=1) / denom
     pred = (s[:, None] * (qb * q)) @ B.T  # (m, n̂)
     bias = np.mean((yt - pred) ** 2, axis=1)
@@ -318,15 +348,21 @@ def _multi_kernel_errors(Ks, Kts, Ktt_diags, y, yt, n_groups, lam):
         Q = Qbar(delta[0].real)
         return np.array([[np.sum(K * Q) / n for K in Ks]])
 
-    delta = solve_fixed_point(F, np.ones((1, G)), tol=1e-11, max_iter=5000,
-                              valid=lambda d: np.all(d > 0, axis=-1),
-                              name="random Fourier features δ").x[0]
+    delta = solve_fixed_point(
+        F,
+        np.ones((1, G)),
+        tol=1e-11,
+        max_iter=5000,
+        valid=lambda d: np.all(d > 0, axis=-1),
+        name="random Fourier features δ",
+    ).x[0]
     Q = Qbar(delta)
     Kbar = ratio * sum(K / (1 + d) for K, d in zip(Ks, delta))
     Kbar_t = ratio * sum(K / (1 + d) for K, d in zip(Kts, delta))
     QK = [Q @ K for K in Ks]
-    M = np.array([[np.sum(QK[a] * QK[b].T) / n / (1 + delta[b]) ** 2 for b in range(G)]
-                  for a in range(G)])
+    M = np.array(
+        [[np.sum(QK[a] * QK[b].T) / n / (1 + delta[b]) ** 2 for b in range(G)] for a in range(G)]
+    )
     Omega_inv = np.linalg.inv(np.eye(G) - ratio * M)
     Qy = Q @ y
     quad = np.array([Qy @ K @ Qy for K in Ks])
@@ -335,8 +371,17 @@ def _multi_kernel_errors(Ks, Kts, Ktt_diags, y, yt, n_groups, lam):
         # B_g = (1/m) tr[K_g(x,x) − 2 K_g(x,X) Q K̄(X,x) + K̄(x,X) Q K_g Q K̄(X,x)]
         m = target.size
         QKbx = Q @ Kbar_x.T  # (n, m)
-        B = np.array([(Kxx_diag[g].sum() - 2 * np.sum(Kx_list[g] * QKbx.T)
-                       + np.sum(QKbx * (Ks[g] @ QKbx))) / m for g in range(G)])
+        B = np.array(
+            [
+                (
+                    Kxx_diag[g].sum()
+                    - 2 * np.sum(Kx_list[g] * QKbx.T)
+                    + np.sum(QKbx * (Ks[g] @ QKbx))
+                )
+                / m
+                for g in range(G)
+            ]
+        )
         b = B / (1 + delta) ** 2
         bias = np.mean((target - Kbar_x @ Qy) ** 2)
         return bias + ratio / n * b @ Omega_inv @ quad
@@ -400,7 +445,7 @@ def rff_ridge_errors(X, y, X_test, y_test, n_freq, lam):
     """
     X, y, Xt, yt = _check_data(X, y, X_test, y_test)
     N = V.integer("n_freq", n_freq, minimum=1)
-    lam = float(V.positive("lam", lam))
+    lam = V.positive_scalar("lam", lam)
     Ks, Kts = _fourier_kernels(X), _fourier_kernels(Xt, X)
     sq = np.sum(Xt * Xt, axis=0)
     diags = [np.exp(-sq) * np.cosh(sq), np.exp(-sq) * np.sinh(sq)]
@@ -442,10 +487,20 @@ def _ridge_on_features(S, St, y, lam):
     return S.T @ beta, St.T @ beta
 
 
-def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws):
-    gen = V.rng(rng)
-    n_draws = V.integer("n_draws", n_draws, minimum=1)
+def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws, rows=1):
     lam = np.atleast_1d(V.positive("lam", lam))
+    if lam.ndim != 1 or lam.size == 0:
+        raise ValueError(f"lam must be a scalar or a non-empty 1-d array; got shape {lam.shape}")
+    n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, lam.size)] * 2, "the results", "n_draws")
+    gen = V.rng(rng)
+    p, n, nt = X.shape[0], X.shape[1], Xt.shape[1]
+    F = rows * N
+    V.check_allocation(
+        [(N, p), (F, n), (F, nt), (min(F, n),) * 2] + [(F, n)] * 2,
+        "the random weights and the feature matrices",
+        "n_features" if rows == 1 else "n_freq",
+    )
     tr = np.empty((n_draws, lam.size))
     te = np.empty((n_draws, lam.size))
     for k in range(n_draws):
@@ -457,8 +512,7 @@ def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws):
     return tr, te
 
 
-def rf_ridge_simulate(X, y, X_test, y_test, n_features, lam, activation="relu", *, rng,
-                      n_draws=10):
+def rf_ridge_simulate(X, y, X_test, y_test, n_features, lam, activation="relu", *, rng, n_draws=10):
     """Monte-Carlo training and test MSE of random-features ridge regression (given data).
 
     Draws ``W`` (N × p, N(0, 1)) ``n_draws`` times and fits
@@ -499,13 +553,15 @@ def rff_ridge_simulate(X, y, X_test, y_test, n_freq, lam, *, rng, n_draws=10):
     """
     X, y, Xt, yt = _check_data(X, y, X_test, y_test)
     N = V.integer("n_freq", n_freq, minimum=1)
-    return _simulate(lambda Z: np.vstack([np.cos(Z), np.sin(Z)]), X, y, Xt, yt, N, lam, rng,
-                     n_draws)
+    return _simulate(
+        lambda Z: np.vstack([np.cos(Z), np.sin(Z)]), X, y, Xt, yt, N, lam, rng, n_draws, rows=2
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Mei–Montanari closed form on the sphere
 # ----------------------------------------------------------------------------------------------
+
 
 class MeiMontanariConstants(NamedTuple):
     """``mu0 = Eσ(ξ)``, ``mu1 = E ξσ(ξ)``, ``mu_star² = Eσ² − mu0² − mu1²``, ``zeta = mu1/mu_star``."""
@@ -555,7 +611,7 @@ def _newton_map(F):
         for j in range(2):
             e = np.zeros_like(v)
             e[:, j] = h[:, j]
-            cols.append((F(v + e) - f) / h[:, j:j + 1])
+            cols.append((F(v + e) - f) / h[:, j : j + 1])
         a, b = 1 - cols[0][:, 0], -cols[1][:, 0]
         c, d = -cols[0][:, 1], 1 - cols[1][:, 1]
         r0, r1 = v[:, 0] - f[:, 0], v[:, 1] - f[:, 1]
@@ -609,8 +665,12 @@ def mei_montanari_fixed_point(xi, psi1, psi2, zeta, *, nu0=None):
     shape = xi.shape
     xi, p1, p2, z2 = (a.reshape(-1, 1) for a in (xi, p1, p2, z2))
 
-    x0 = (np.full((xi.shape[0], 2), 0.1j) if nu0 is None
-          else np.asarray(nu0, dtype=complex).reshape(-1, 2))
+    x0 = (
+        np.full((xi.shape[0], 2), 0.1j)
+        if nu0 is None
+        else np.asarray(nu0, dtype=complex).reshape(-1, 2)
+    )
+
     def valid(v):
         return np.all(v.imag > 0, axis=-1)
 
@@ -628,13 +688,26 @@ def mei_montanari_fixed_point(xi, psi1, psi2, zeta, *, nu0=None):
         Fs = _mm_map(*sub)
         last = k == len(order) - 1
         if method == "newton":
-            res = solve_fixed_point(_newton_map(Fs), x0[todo], tol=1e-13, max_iter=cap,
-                                    memory=0, raise_on_failure=last,
-                                    name="Mei–Montanari (ν₁, ν₂), Newton")
+            res = solve_fixed_point(
+                _newton_map(Fs),
+                x0[todo],
+                tol=1e-13,
+                max_iter=cap,
+                memory=0,
+                raise_on_failure=last,
+                name="Mei–Montanari (ν₁, ν₂), Newton",
+            )
         else:
-            res = solve_fixed_point(Fs, x0[todo], tol=1e-13, max_iter=cap, damping=0.5,
-                                    valid=valid, raise_on_failure=last,
-                                    name="Mei–Montanari (ν₁, ν₂)")
+            res = solve_fixed_point(
+                Fs,
+                x0[todo],
+                tol=1e-13,
+                max_iter=cap,
+                damping=0.5,
+                valid=valid,
+                raise_on_failure=last,
+                name="Mei–Montanari (ν₁, ν₂)",
+            )
         x[todo] = res.x
         ok = np.all(np.abs(Fs(res.x) - res.x) <= 1e-11 * (1 + np.abs(res.x)), axis=1)
         ok &= np.all(res.x.imag > 0, axis=1)
@@ -663,12 +736,29 @@ class MeiMontanariRisk(NamedTuple):
 def _mm_polynomials(chi, p1, p2, z):
     z2, z4, z6 = z**2, z**4, z**6
     c2, c3, c4, c5 = chi**2, chi**3, chi**4, chi**5
-    E0 = (-c5 * z6 + 3 * c4 * z4 + (p1 * p2 - p2 - p1 + 1) * c3 * z6 - 2 * c3 * z4
-          - 3 * c3 * z2 + (p1 + p2 - 3 * p1 * p2 + 1) * c2 * z4 + 2 * c2 * z2 + c2
-          + 3 * p1 * p2 * chi * z2 - p1 * p2)
+    E0 = (
+        -c5 * z6
+        + 3 * c4 * z4
+        + (p1 * p2 - p2 - p1 + 1) * c3 * z6
+        - 2 * c3 * z4
+        - 3 * c3 * z2
+        + (p1 + p2 - 3 * p1 * p2 + 1) * c2 * z4
+        + 2 * c2 * z2
+        + c2
+        + 3 * p1 * p2 * chi * z2
+        - p1 * p2
+    )
     E1 = p2 * c3 * z4 - p2 * c2 * z2 + p1 * p2 * chi * z2 - p1 * p2
-    E2 = (c5 * z6 - 3 * c4 * z4 + (p1 - 1) * c3 * z6 + 2 * c3 * z4 + 3 * c3 * z2
-          - (p1 + 1) * c2 * z4 - 2 * c2 * z2 - c2)
+    E2 = (
+        c5 * z6
+        - 3 * c4 * z4
+        + (p1 - 1) * c3 * z6
+        + 2 * c3 * z4
+        + 3 * c3 * z2
+        - (p1 + 1) * c2 * z4
+        - 2 * c2 * z2
+        - c2
+    )
     return E0, E1, E2
 
 
@@ -727,9 +817,9 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
     p1 = V.positive("psi1", psi1)
     p2 = V.positive("psi2", psi2)
     lam = V.nonnegative("lam", lam)
-    F1sq = float(V.nonnegative("F1sq", F1sq))
-    Fs = float(V.nonnegative("Fstar_sq", Fstar_sq))
-    tau2 = float(V.nonnegative("tau2", tau2))
+    F1sq = V.nonnegative_scalar("F1sq", F1sq)
+    Fs = V.nonnegative_scalar("Fstar_sq", Fstar_sq)
+    tau2 = V.nonnegative_scalar("tau2", tau2)
     const = mei_montanari_constants(activation)
     zeta = const.zeta
     lb = np.maximum(lam / const.mu_star**2, 1e-9)
@@ -752,8 +842,20 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
     return MeiMontanariRisk(out(B), out(Vv), out(ex), out(ex + tau2), out(chi), zeta, out(lb))
 
 
-def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1sq=1.0,
-                           Fstar_sq=0.0, tau2=0.0, *, rng, n_draws=5, n_test=2000):
+def mei_montanari_simulate(
+    d,
+    n_features,
+    n_samples,
+    lam,
+    activation="relu",
+    F1sq=1.0,
+    Fstar_sq=0.0,
+    tau2=0.0,
+    *,
+    rng,
+    n_draws=5,
+    n_test=2000,
+):
     """Monte-Carlo excess risk of random-features ridge regression on the sphere (Mei–Montanari).
 
     Parameters
@@ -780,9 +882,17 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
     >>> r.shape
     (2, 1)
     """
-    d = V.integer("d", d, minimum=2)
-    N = V.integer("n_features", n_features, minimum=1)
-    n = V.integer("n_samples", n_samples, minimum=1)
+    d = V.size("d", d, minimum=2)
+    N = V.size("n_features", n_features)
+    n = V.size("n_samples", n_samples)
+    n_test = V.size("n_test", n_test)
+    n_draws = V.size("n_draws", n_draws)
+    V.check_allocation([(n_draws, np.size(lam))], "the results", "n_draws")
+    V.check_allocation(
+        [(d, N), (d, n), (d, n_test), (N, n), (N, n_test), (min(N, n),) * 2],
+        "the sphere samples and the N × n feature matrices",
+        "d, n_features, n_samples, n_test",
+    )
     lam = np.atleast_1d(V.nonnegative("lam", lam))
     F1 = float(np.sqrt(V.nonnegative("F1sq", F1sq)))
     Fs = float(np.sqrt(V.nonnegative("Fstar_sq", Fstar_sq)))
@@ -790,7 +900,7 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
     act = get_activation(activation)
     gen = V.rng(rng)
     sd = np.sqrt(2 * d / (d + 2))
-    out = np.empty((V.integer("n_draws", n_draws, minimum=1), lam.size))
+    out = np.empty((n_draws, lam.size))
     for k in range(out.shape[0]):
         b1 = gen.standard_normal(d)
         b1 *= F1 / np.linalg.norm(b1)
@@ -800,8 +910,8 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
         X = sphere_data(d, n, rng=gen, radius=np.sqrt(d))
         Xt = sphere_data(d, n_test, rng=gen, radius=np.sqrt(d))
 
-        def target(A):
-            return b1 @ A + Fs * ((b2 @ A) ** 2 - 1) / sd
+        def target(A):  # used within this iteration only
+            return b1 @ A + Fs * ((b2 @ A) ** 2 - 1) / sd  # noqa: B023
 
         y = target(X) + tau * gen.standard_normal(n)
         Z = act(Th.T @ X / np.sqrt(d))  # (N, n)
@@ -812,3 +922,62 @@ def mei_montanari_simulate(d, n_features, n_samples, lam, activation="relu", F1s
             _, pred = _ridge_on_features(Z, Zt, y, max(N * lm / d, 1e-12))
             out[k, j] = np.mean((ft - pred) ** 2)
     return out
+
+
+def rf_features(X, n_features, activation="relu", *, rng):
+    """Random features :math:`\\Sigma=\\sigma(WX)` (``N × n``), ``W`` with i.i.d. N(0, 1) entries.
+
+    Model: ``X`` is ``p × n`` (columns are samples, norms about :math:`\\sqrt\\tau`),
+    ``W ∈ R^{N×p}`` is drawn from ``rng`` row by row, so the first ``N'`` rows drawn with a seed
+    are the features of width ``N' < N`` drawn with the same seed (nested models).
+
+    Parameters
+    ----------
+    X : ndarray, shape (p, n)
+    n_features : int, >= 1
+        Number of features ``N``.
+    activation : str, callable or Activation
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (N, n)
+
+    Examples
+    --------
+    >>> from rmtlib.sim import sphere_data
+    >>> X = sphere_data(5, 4, rng=0)
+    >>> S = rf_features(X, 3, rng=1)
+    >>> W = np.random.default_rng(1).standard_normal((3, 5))
+    >>> S.shape, bool(np.allclose(S, np.maximum(W @ X, 0)))
+    ((3, 4), True)
+    """
+    X = V.matrix("X", X)
+    N = V.integer("n_features", n_features, minimum=1)
+    if N * max(X.shape) > 10**8:
+        raise ValueError(
+            f"n_features = {N} with X of shape {X.shape} would need more than "
+            "10^8 entries; use a smaller N"
+        )
+    act = get_activation(activation)
+    W = V.rng(rng).standard_normal((N, X.shape[0]))
+    return act(W @ X)
+
+
+def rf_gram(X, n_features, activation="relu", *, rng):
+    """Random-features Gram matrix :math:`G=\\frac1N\\Sigma^\\top\\Sigma` (``n × n``).
+
+    With :math:`\\Sigma=\\sigma(WX)` from :func:`rf_features`; its expectation over ``W`` is the
+    kernel :math:`\\Phi` of :func:`rmtlib.rf_kernel`, and its resolvent has the Deterministic
+    Equivalent of :func:`rf_gram_stieltjes` (Louart, Liao & Couillet 2018).
+
+    Examples
+    --------
+    >>> from rmtlib.sim import sphere_data
+    >>> X = sphere_data(5, 4, rng=0)
+    >>> S = rf_features(X, 3, rng=1)
+    >>> bool(np.allclose(rf_gram(X, 3, rng=1), S.T @ S / 3))
+    True
+    """
+    S = rf_features(X, n_features, activation, rng=rng)
+    return S.T @ S / S.shape[0]

@@ -9,6 +9,7 @@ with ``λ = 0`` meaning the limit ``λ → 0⁺`` (minimum-norm least squares). 
 **excess** risk ``E_x[(xᵀ(β̂ - β*))²] = ‖Σ^{1/2}(β̂ - β*)‖²`` averaged over the noise; the test
 mean-squared error is ``excess_risk + sigma2``. The training error is ``‖y - Xᵀβ̂‖² / n``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,6 +31,7 @@ __all__ = [
     "renormalised_ridge",
     "anisotropic_ridge_risk",
     "simulate_ridge",
+    "empirical_renormalised_ridge",
 ]
 
 
@@ -72,13 +74,31 @@ def _ridge_factors(g, lam):
     under = g <= 1
     g_lo = np.where(under, g, 1.0)
     g_hi = np.where(under, 2.0, g)
-    m = np.real(mp_stieltjes(-lam, g_lo))
-    dm = np.real(mp_stieltjes_derivative(-lam, g_lo))
-    mt = np.real(mp_stieltjes(-lam / g_hi, 1 / g_hi)) / g_hi
-    dmt = np.real(mp_stieltjes_derivative(-lam / g_hi, 1 / g_hi)) / g_hi**2
-    bias_f = np.where(under, lam**2 * dm, (lam**2 * dmt + g_hi - 1) / g_hi)
-    var_f = np.where(under, g_lo * (m - lam * dm), mt - lam * dmt)
-    noise_train_f = np.where(under, g_lo * lam**2 * dm + 1 - g_lo, lam**2 * dmt)
+    # (γ = 1 entries may overflow here; they are replaced below)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        m = np.real(mp_stieltjes(-lam, g_lo))
+        dm = np.real(mp_stieltjes_derivative(-lam, g_lo))
+        mt = np.real(mp_stieltjes(-lam / g_hi, 1 / g_hi)) / g_hi
+        dmt = np.real(mp_stieltjes_derivative(-lam / g_hi, 1 / g_hi)) / g_hi**2
+        bias_f = np.where(under, lam**2 * dm, (lam**2 * dmt + g_hi - 1) / g_hi)
+        var_f = np.where(under, g_lo * (m - lam * dm), mt - lam * dmt)
+        noise_train_f = np.where(under, g_lo * lam**2 * dm + 1 - g_lo, lam**2 * dmt)
+    # At γ = 1 the hard edge sits at 0 and, for λ near the underflow threshold, λ² m' and
+    # m - λ m' from the generic transform lose everything (NaN, -inf at λ = 1e-300). The MP(1)
+    # transform at -λ is m = 2/(R + λ), R = √λ √(λ + 4), and its derivative is
+    # m' = 2 ((λ + 2)/R + 1)/(R + λ)²; written with √λ/(R + λ) nothing underflows or cancels.
+    one = g == 1
+    if np.any(one):
+        lo = np.where(one, lam, 1.0)
+        sq = np.sqrt(lo)
+        R = sq * np.sqrt(lo + 4)
+        ratio = sq / (np.sqrt(lo + 4) + sq)  # = λ/(R + λ)
+        slope = (lo + 2) / R + 1
+        b1 = 2 * ratio**2 * slope  # λ² m'
+        v1 = 2 / (R + lo) - 2 * ratio**2 * slope / lo  # m - λ m'
+        bias_f = np.where(one, b1, bias_f)
+        var_f = np.where(one, v1, var_f)
+        noise_train_f = np.where(one, b1, noise_train_f)
     return bias_f, var_f, noise_train_f
 
 
@@ -146,8 +166,9 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
 
     under = g < 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        var0 = np.where(under, s2 * g / np.where(under, 1 - g, 1.0),
-                        s2 / np.where(g > 1, g - 1, 0.0))
+        var0 = np.where(
+            under, s2 * g / np.where(under, 1 - g, 1.0), s2 / np.where(g > 1, g - 1, 0.0)
+        )
     var0 = np.where((g == 1) & (s2 == 0), 0.0, var0)
     bias0 = np.where(under, 0.0, r2 * (1 - 1 / g))
     train0 = np.where(under, s2 * (1 - g), 0.0)
@@ -155,7 +176,12 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     bias = np.where(pos, bias_r, bias0)
     var = np.where(pos, var_r, var0)
     train = np.where(pos, train_r, train0)
-    return RidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(bias + var), V.scalar_or_array(train))
+    return RidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(bias + var),
+        V.scalar_or_array(train),
+    )
 
 
 def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
@@ -251,8 +277,11 @@ def _solve_kappa(t, n, lam, *, tol=1e-14, max_iter=200):
             newton = u - h / slope
         inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
         u_new = np.where(inside, newton, 0.5 * (lo + hi))
-        done |= ((np.abs(u_new - u) <= tol * np.maximum(1.0, np.abs(u))) | (hi - lo <= tol)
-                 | (np.abs(h) <= tol))
+        done |= (
+            (np.abs(u_new - u) <= tol * np.maximum(1.0, np.abs(u)))
+            | (hi - lo <= tol)
+            | (np.abs(h) <= tol)
+        )
         u = np.where(done & ~zero, u, u_new)
         if done.all():
             break
@@ -364,7 +393,7 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     n = V.positive("n", n)
     t, energy = _check_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = float(V.nonnegative("sigma2", sigma2))
+    s2 = V.nonnegative_scalar("sigma2", sigma2)
     kappa = _solve_kappa(t, n, lam)
     n_b = np.broadcast_to(n, kappa.shape)
     k = kappa[..., None]
@@ -381,8 +410,15 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     risk = bias + var
     with np.errstate(invalid="ignore"):
         train = np.where(at_peak, 0.0, (1 - df1 / n_b) ** 2 * (risk + s2))
-    return AnisotropicRidgeRisk(V.scalar_or_array(bias), V.scalar_or_array(var), V.scalar_or_array(risk), V.scalar_or_array(train), V.scalar_or_array(kappa),
-                                V.scalar_or_array(df1), V.scalar_or_array(df2))
+    return AnisotropicRidgeRisk(
+        V.scalar_or_array(bias),
+        V.scalar_or_array(var),
+        V.scalar_or_array(risk),
+        V.scalar_or_array(train),
+        V.scalar_or_array(kappa),
+        V.scalar_or_array(df1),
+        V.scalar_or_array(df2),
+    )
 
 
 def _spectral_factors(X):
@@ -452,11 +488,13 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     >>> sim.excess_risk.shape, round(float(sim.excess_risk.mean()), 2)
     ((4,), 0.43)
     """
-    n = V.integer("n", n, minimum=1)
+    n = V.size("n", n)
     t, energy = _check_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = float(V.nonnegative("sigma2", sigma2))
-    reps = V.integer("reps", reps, minimum=1)
+    s2 = V.scalar("sigma2", sigma2)
+    if not s2 >= 0:
+        raise ValueError(f"sigma2 must lie in [0, inf); got {sigma2!r}")
+    reps = V.size("reps", reps)
     gen = V.rng(rng)
     p = t.size
     if executor is not None:
@@ -467,6 +505,15 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
         point = dict(n=n, pop_eigs=t, target_energy=energy, lam=lam, sigma2=s2, reps=1)
         runs = monte_carlo(simulate_ridge, [point], starts, executor=executor)[0]
         return RidgeRisk(*(np.concatenate(field) for field in zip(*runs)))
+    k = min(p, n)
+    V.check_allocation(
+        [(reps, p, n)] * 2
+        + [(reps, k, k), (reps, p, k)] * 2
+        + [(reps, k, lam.size)] * 4
+        + [(reps, p, lam.size)] * 2,
+        "the reps × p × n data and its eigendecompositions",
+        "n, pop_eigs, reps",
+    )
     X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
     e, U = _spectral_factors(X)
     beta = np.sqrt(energy)
@@ -486,8 +533,84 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     u_sig_u = np.einsum("p,rpk->rk", t, U**2)
     var = s2 / n * np.einsum("rkl,rk->rl", var_w, u_sig_u)
     rank = pos.sum(axis=1)[:, None]
-    train = (np.einsum("rkl,rk->rl", res_signal, v**2)
-             + s2 / n * (res_noise.sum(axis=1) + (n - rank)))
+    train = np.einsum("rkl,rk->rl", res_signal, v**2) + s2 / n * (
+        res_noise.sum(axis=1) + (n - rank)
+    )
     shape = (reps,) + lam.shape
-    return RidgeRisk(bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape),
-                     train.reshape(shape))
+    return RidgeRisk(
+        bias.reshape(shape), var.reshape(shape), (bias + var).reshape(shape), train.reshape(shape)
+    )
+
+
+def empirical_renormalised_ridge(sample_eigs, n, lam):
+    """Estimate of the renormalised ridge κ from the eigenvalues of the sample covariance.
+
+    Model and normalisation as in :func:`renormalised_ridge`: ``sample_eigs`` are the ``p``
+    eigenvalues of :math:`\\hat C = X X^\\top / n` (zeros included when ``p > n``) and the
+    estimate is
+
+    .. math::
+
+        \\hat\\kappa = \\frac{\\lambda}{1 - \\widehat{\\mathrm{df}}_1/n},\\qquad
+        \\widehat{\\mathrm{df}}_1 = \\operatorname{tr}\\hat C(\\hat C + \\lambda I_p)^{-1}
+        = \\sum_i \\frac{\\hat\\lambda_i}{\\hat\\lambda_i + \\lambda}.
+
+    Since :math:`\\lambda(\\hat C+\\lambda)^{-1} \\leftrightarrow \\kappa(C+\\kappa)^{-1}`, the
+    empirical degrees of freedom converge to :math:`\\mathrm{df}_1 = \\sum_k t_k/(t_k+\\kappa)`, and
+    the defining equation of κ reads :math:`\\lambda/\\kappa = 1 - \\mathrm{df}_1/n`; so
+    :math:`\\hat\\kappa \\to \\kappa` in the proportional limit. It needs no knowledge of the
+    population covariance (it is the factor by which generalised cross-validation rescales the
+    training error).
+
+    Parameters
+    ----------
+    sample_eigs : array_like, shape (p,)
+        Eigenvalues of the sample covariance (finite, >= 0 up to round-off: values above
+        ``-1e-10`` times the largest are treated as 0).
+    n : int or float, > 0
+        Sample size used to form the sample covariance.
+    lam : float or array_like, > 0
+        Ridge parameter(s).
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\hat\\kappa` for each ``lam``.
+
+    Raises
+    ------
+    ValueError
+        If the eigenvalues are not those of a sample covariance with ``n`` samples (more than
+        ``n`` positive eigenvalues make :math:`\\widehat{\\mathrm{df}}_1 \\ge n` possible).
+
+    References
+    ----------
+    Bach, SIAM J. Math. Data Sci. (2024), eq. (9) and §3; Atanasov, Zavatone-Veth & Pehlevan
+    (2024), eq. (12); Craven & Wahba (1979) for generalised cross-validation.
+
+    Examples
+    --------
+    Two sample eigenvalues equal to 1, ``n = 4``, ``λ = 1``: each contributes ``1/2`` to the
+    degrees of freedom, so ``κ̂ = 1 / (1 - 1/4) = 4/3``.
+
+    >>> round(float(empirical_renormalised_ridge([1.0, 1.0], 4, 1.0)), 6)
+    1.333333
+    """
+    e = np.ravel(V.finite_real("sample_eigs", sample_eigs)).astype(float)
+    if e.size == 0:
+        raise ValueError("sample_eigs must contain at least one eigenvalue")
+    scale = max(float(np.max(np.abs(e))), 1.0)
+    if np.min(e) < -1e-10 * scale:
+        raise ValueError(
+            f"sample_eigs must be >= 0 (eigenvalues of X Xᵀ / n); got minimum {np.min(e):.3g}"
+        )
+    e = np.clip(e, 0.0, None)
+    n = float(V.positive("n", n))
+    if np.count_nonzero(e > 1e-12 * scale) > n:
+        raise ValueError(
+            f"sample_eigs has more than n = {n:g} positive eigenvalues: they are "
+            "not the eigenvalues of a sample covariance X Xᵀ / n with n samples"
+        )
+    lam = np.asarray(V.positive("lam", lam), dtype=float)
+    df1 = np.sum(e[:, None] / (e[:, None] + lam.ravel()[None, :]), axis=0).reshape(lam.shape)
+    return V.scalar_or_array(lam / (1.0 - df1 / n))

@@ -8,6 +8,7 @@ that the signal :math:`\\sum_k\\lambda_k\\theta_k^2` is finite. Learning curves 
 random projections from the same κ equation with ``n`` replaced by ``N`` and ``λ = 0``. All risks
 are **excess** risks (add ``sigma2`` for the test MSE).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -31,11 +32,21 @@ __all__ = [
 
 
 def _exponents(a, b):
-    a = float(V.in_range("a", a, 1.0, np.inf, low_open=True, high_open=True))
-    b = float(V.finite_real("b", b))
+    a = float(V.in_range("a", V.scalar("a", a), 1.0, np.inf, low_open=True, high_open=True))
+    b = V.scalar("b", b)
     if a + b <= 1:
         raise ValueError(f"a + b must exceed 1 (finite signal Σ k^-(a+b)); got a={a}, b={b}")
     return a, b
+
+
+def _sizes(name, values):
+    """A non-empty list of sample sizes (integers >= 1; integral floats accepted, none truncated)."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be a sequence of integers >= 1; got {values!r}")
+    arr = np.atleast_1d(V.finite_real(name, values))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d sequence; got {values!r}")
+    return [V.size(name, v) for v in arr.tolist()]
 
 
 def power_law_spectrum(p, a):
@@ -46,8 +57,9 @@ def power_law_spectrum(p, a):
     >>> power_law_spectrum(3, 2.0).tolist()
     [1.0, 0.25, 0.1111111111111111]
     """
-    p = V.integer("p", p, minimum=1)
-    a = float(V.in_range("a", a, 1.0, np.inf, low_open=True, high_open=True))
+    p = V.size("p", p)
+    a = float(V.in_range("a", V.scalar("a", a), 1.0, np.inf, low_open=True, high_open=True))
+    V.check_allocation([(p,)] * 4, "the spectrum and the κ-equation work arrays", "p")
     return np.arange(1, p + 1, dtype=float) ** -a
 
 
@@ -59,8 +71,9 @@ def power_law_target(p, b):
     >>> power_law_target(2, 1.0).tolist()
     [1.0, 0.5]
     """
-    p = V.integer("p", p, minimum=1)
-    b = float(V.finite_real("b", b))
+    p = V.size("p", p)
+    b = V.scalar("b", b)
+    V.check_allocation([(p,)] * 4, "the target energies", "p")
     return np.arange(1, p + 1, dtype=float) ** -b
 
 
@@ -142,8 +155,8 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
     a, b = _exponents(a, b)
     p = V.integer("p", p, minimum=1)
     n = np.atleast_1d(V.positive("n", n))
-    s2 = float(V.positive("sigma2", sigma2))
-    lo, hi = (np.log(float(V.positive("lam_range", x))) for x in lam_range)
+    s2 = V.positive_scalar("sigma2", sigma2)
+    lo, hi = (np.log(V.positive_scalar("lam_range", x)) for x in lam_range)
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
 
     def risk(u):
@@ -264,8 +277,14 @@ def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, 
     p = V.integer("p", p, minimum=1)
     gen = V.rng(rng)
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
-    rows = [simulate_ridge(V.integer("n", int(n), minimum=1), t, e, lam, sigma2, reps=reps,
-                           rng=gen).excess_risk for n in np.atleast_1d(n_values)]
+    ns = _sizes("n_values", n_values)
+    reps = V.size("reps", reps)
+    V.check_allocation(
+        [(reps, p, max(ns))] * 2 + [(reps, p, min(p, max(ns)))] * 2,
+        "the reps × p × n data",
+        "n_values, p, reps",
+    )
+    rows = [simulate_ridge(n, t, e, lam, sigma2, reps=reps, rng=gen).excess_risk for n in ns]
     return np.array(rows).reshape(len(rows), reps)
 
 
@@ -289,9 +308,14 @@ def simulate_model_size(N_values, a, b, p, *, reps=10, rng):
     gen = V.rng(rng)
     t, e = power_law_spectrum(p, a), power_law_target(p, b)
     v = np.sqrt(t * e)
+    Ns = _sizes("N_values", N_values)
+    V.check_allocation(
+        [(reps, max(Ns), p)] * 3 + [(reps, max(Ns), max(Ns))] * 2,
+        "the reps × N × p projected features",
+        "N_values, p, reps",
+    )
     out = []
-    for N in np.atleast_1d(N_values):
-        N = V.integer("N", int(N), minimum=1)
+    for N in Ns:
         A = gen.standard_normal((reps, N, p)) * np.sqrt(t)
         Av = A @ v
         coef = np.linalg.solve(A @ np.swapaxes(A, 1, 2), Av[..., None])[..., 0]

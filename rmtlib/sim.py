@@ -4,6 +4,7 @@ Every generator takes ``rng`` (a :class:`numpy.random.Generator` or an integer s
 touches NumPy's global random state, so each figure is reproducible from the seed in its caption.
 Conventions: data matrices are ``p × n`` with samples as columns.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,9 +54,7 @@ def random_entries(shape, distribution="gaussian", *, rng, df=5.0):
         return gen.choice(np.array([-1.0, 1.0]), size=shape)
     if distribution == "student-t":
         return gen.standard_t(df, size=shape) * np.sqrt((df - 2.0) / df)
-    raise ValueError(
-        f"distribution must be one of {ENTRY_DISTRIBUTIONS}; got {distribution!r}"
-    )
+    raise ValueError(f"distribution must be one of {ENTRY_DISTRIBUTIONS}; got {distribution!r}")
 
 
 def covariance_data(p, n, pop_eigs=None, *, rng, distribution="gaussian", df=5.0):

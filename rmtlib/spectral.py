@@ -17,6 +17,7 @@ with Γ a positively oriented contour enclosing exactly the eigenvalues indexed 
 :func:`cauchy_functional`) and the finite-``n`` objects to compare with
 (:class:`EmpiricalResolvent`).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -32,6 +33,7 @@ __all__ = [
     "cauchy_functional",
     "spectral_integral",
     "EmpiricalResolvent",
+    "kolmogorov_distance",
 ]
 
 
@@ -84,8 +86,9 @@ def circle_contour(center, radius, n_points=400):
     if abs(center) > 1e150:
         raise ValueError(f"center must lie in [-1e150, 1e150]; got {center!r}")
     n_points = V.integer("n_points", n_points, minimum=8, maximum=10**8)
-    V.check_allocation([(n_points,)] * 4, "the contour's nodes and weights", "n_points",
-                       itemsize=16)
+    V.check_allocation(
+        [(n_points,)] * 4, "the contour's nodes and weights", "n_points", itemsize=16
+    )
     e = np.exp(2j * np.pi * np.arange(n_points) / n_points)
     return Contour(center + radius * e, radius * e / n_points)
 
@@ -114,7 +117,9 @@ def contour_integral(func, center, radius, n_points=400):
     C = circle_contour(center, radius, n_points)
     vals = np.asarray(func(C.nodes))
     if vals.shape != C.nodes.shape:
-        raise ValueError(f"func must return one value per node (shape {C.nodes.shape}); got {vals.shape}")
+        raise ValueError(
+            f"func must return one value per node (shape {C.nodes.shape}); got {vals.shape}"
+        )
     if not np.all(np.isfinite(vals)):
         raise ValueError("func is not finite on the contour: move the contour off the spectrum")
     return complex(np.sum(C.weights * vals))
@@ -335,3 +340,58 @@ class EmpiricalResolvent:
         lam = self.eigenvalues[sel]
         fv = np.ones_like(lam) if f is None else np.asarray(f(lam), dtype=float)
         return float(np.mean(fv * quad))
+
+
+def kolmogorov_distance(samples, x, density):
+    """Kolmogorov distance between an empirical spectrum and a limit density given on a grid.
+
+    The distance is :math:`\\sup_t|F_n(t)-F(t)|`, where :math:`F_n(t)=\\frac1n\\#\\{i:\\lambda_i\\le t\\}`
+    is the empirical CDF of ``samples`` (e.g. the eigenvalues of a simulated matrix) and
+    :math:`F(t)=\\int_{x_0}^t\\rho` the CDF of the limit density :math:`\\rho`, integrated by the
+    trapezoid rule on the grid ``x``. It is how the book measures how fast a spectrum
+    approaches its High-dimensional Equivalent.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n,)
+        Finite real values, in any order.
+    x : array_like, shape (k,)
+        Strictly increasing grid that covers the support of the density (and, ideally, every
+        sample): mass outside the grid is not seen.
+    density : array_like, shape (k,)
+        The limit density :math:`\\rho` at ``x``, >= 0; its trapezoid integral over the grid
+        must be 1 within 0.02 (a density without atoms; add atoms to ``F`` yourself).
+
+    Returns
+    -------
+    float
+        The supremum over the grid points. It underestimates the supremum over all ``t`` by at
+        most the largest increment of ``F`` between two neighbouring grid points, plus the
+        jump of :math:`F_n` at a sample that falls between them: use a grid much finer than the
+        sample spacing.
+
+    Examples
+    --------
+    Two samples against the uniform density on [0, 1]: the distance is 1/4.
+
+    >>> x = np.linspace(0, 1, 4001)
+    >>> round(kolmogorov_distance([0.25, 0.75], x, np.ones_like(x)), 3)
+    0.25
+    """
+    lam = np.sort(V.finite_real("samples", samples).ravel())
+    if lam.size == 0:
+        raise ValueError("samples must contain at least one value")
+    grid = V.matrix("x", x, ndim=1)
+    rho = V.nonnegative("density", density)
+    if rho.shape != grid.shape:
+        raise ValueError(f"density must have the shape of x {grid.shape}; got {rho.shape}")
+    if grid.size < 2 or np.any(np.diff(grid) <= 0):
+        raise ValueError("x must be a strictly increasing grid of at least two points")
+    cdf = np.concatenate([[0.0], np.cumsum((rho[1:] + rho[:-1]) / 2 * np.diff(grid))])
+    if abs(cdf[-1] - 1) > 0.02:
+        raise ValueError(
+            f"density must integrate to 1 over x (within 0.02); got {cdf[-1]:.4f}: "
+            "widen or refine the grid"
+        )
+    emp = np.searchsorted(lam, grid, side="right") / lam.size
+    return float(np.max(np.abs(emp - cdf)))

@@ -7,12 +7,12 @@ produces an isolated eigenvalue whose eigenvector keeps a non-trivial alignment 
 :math:`u_k`. Each quantity is given in closed form and through the contour integral of the
 deterministic equivalent :math:`u^\\top\\bar Q(z)u` (:mod:`rmtlib.spectral`): the two must agree.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
-
 from scipy.linalg import eigh
 
 from . import _validate as V
@@ -204,8 +204,8 @@ def _contour_moments(ell, ratio, n_points):
                 "contour separates them accurately; use spike_eigenvalue / spike_alignment"
             )
 
-        def qf(z):
-            return spike_quadratic_form(z, e, c)
+        def qf(z):  # integrated within this iteration only
+            return spike_quadratic_form(z, e, c)  # noqa: B023
 
         I0 = -contour_integral(qf, centre, radius, n_points)
         I1 = -contour_integral(lambda z: z * qf(z), centre, radius, n_points)
@@ -320,8 +320,9 @@ def simulate_spikes(p, n, ells, *, rng, distribution="gaussian", full_spectrum=F
         raise ValueError("ells must contain at least one spike strength")
     full_spectrum = V.boolean("full_spectrum", full_spectrum)
     p, n = V.size("p", p), V.size("n", n)
-    V.check_allocation([(p, n), (p, n), (p, p), (p, p)], "the p × n data and p × p covariance",
-                       "p and n")
+    V.check_allocation(
+        [(p, n), (p, n), (p, p), (p, p)], "the p × n data and p × p covariance", "p and n"
+    )
     X, U = spiked_covariance_data(p, n, ells, rng=rng, distribution=distribution)
     r = ells.size
     S = X @ X.T / n

@@ -16,6 +16,7 @@ read off from it: ``m(z)``, the density, the support (through the functional inv
 :func:`silverstein_inverse`), the deterministic equivalent :math:`\\bar Q(z)` for traces and
 quadratic forms, the δ-form reused by the nonlinear chapters, and the moments.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +25,8 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import _validate as V
-from .mp import _RATIO_RANGE
 from .fixedpoint import ConvergenceError, solve_fixed_point
+from .mp import _RATIO_RANGE
 
 __all__ = [
     "SilversteinSolution",
@@ -154,8 +155,11 @@ def _solve_mtilde(z, c, t, w, tol, max_iter, dist=None):
     z0 = z.real + 1j * np.maximum(z.imag, eta0)
     # Iterate on u = z m̃ (of order 1 at Im z >= eta0), so the tolerance is relative.
     r = solve_fixed_point(
-        lambda u: z0 * _equation_map(u / z0, z0, c, t, w), -np.ones_like(z0), tol=tol,
-        max_iter=max_iter, valid=lambda u: (u / z0).imag >= 0,
+        lambda u: z0 * _equation_map(u / z0, z0, c, t, w),
+        -np.ones_like(z0),
+        tol=tol,
+        max_iter=max_iter,
+        valid=lambda u: (u / z0).imag >= 0,
         name="Silverstein equation (far from the axis)",
     )
     mt, its = r.x / z0, r.iterations
@@ -184,8 +188,14 @@ def _solve_mtilde(z, c, t, w, tol, max_iter, dist=None):
 
 def _newton_stage(mt, zs, todo, c, t, w, tol, max_iter, its):
     r = solve_fixed_point(
-        _newton_map(zs[todo], c, t, w), mt[todo], tol=tol, max_iter=max_iter, memory=0,
-        raise_on_failure=False, residual_floor=0.0, name="Silverstein equation (Newton)",
+        _newton_map(zs[todo], c, t, w),
+        mt[todo],
+        tol=tol,
+        max_iter=max_iter,
+        memory=0,
+        raise_on_failure=False,
+        residual_floor=0.0,
+        name="Silverstein equation (Newton)",
     )
     mt = mt.copy()
     mt[todo] = r.x
@@ -322,15 +332,17 @@ def _check_off_support(z, c, t, w, intervals):
     for lo, hi in intervals:
         inside |= (x >= lo) & (x <= hi)
     if inside.any():
-        lo, hi = intervals[np.argmax([(x[inside][0] >= a) & (x[inside][0] <= b)
-                                      for a, b in intervals])]
+        lo, hi = intervals[
+            np.argmax([(x[inside][0] >= a) & (x[inside][0] <= b) for a, b in intervals])
+        ]
         raise ValueError(
             f"z = {x[inside][0]:.6g} lies in the support [{lo:.6g}, {hi:.6g}] of the limiting "
             "law, where m(z) needs a limit from C⁺: pass x + 1e-9j (or use silverstein_density)"
         )
     if np.any(on_real & (z.real == 0)):
-        raise ValueError("z = 0 is a pole of m̃(z) (zero eigenvalues of the Gram matrix); "
-                         "use a small negative z")
+        raise ValueError(
+            "z = 0 is a pole of m̃(z) (zero eigenvalues of the Gram matrix); use a small negative z"
+        )
 
 
 def silverstein_solve(z, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_iter=500):
@@ -398,8 +410,7 @@ _FAR = 1e6
 
 def _solve(z, c, t, w, tol=1e-13, max_iter=500):
     """silverstein_solve on validated input."""
-    V.check_allocation([z.shape + t.shape] * 4, "the grid of z times the atoms", "z",
-                       itemsize=16)
+    V.check_allocation([z.shape + t.shape] * 4, "the grid of z times the atoms", "z", itemsize=16)
     intervals = silverstein_support(c, t, w)
     _check_off_support(z, c, t, w, intervals)
     scale = t.max() * (1 + np.sqrt(c)) ** 2
@@ -415,8 +426,11 @@ def _solve(z, c, t, w, tol=1e-13, max_iter=500):
         lower = zn.imag < 0
         zu = np.where(lower, zn.conj(), zn)
         x = zu.real[:, None]
-        to_support = np.where((x >= intervals[:, 0]) & (x <= intervals[:, 1]), 0.0,
-                              np.minimum(np.abs(x - intervals[:, 0]), np.abs(x - intervals[:, 1])))
+        to_support = np.where(
+            (x >= intervals[:, 0]) & (x <= intervals[:, 1]),
+            0.0,
+            np.minimum(np.abs(x - intervals[:, 0]), np.abs(x - intervals[:, 1])),
+        )
         dist = np.minimum(to_support.min(axis=1), np.abs(zu.real))
         mtn, its, res = _solve_mtilde(zu, c, t, w, tol, max_iter, dist=dist)
         mt[~far] = np.where(lower, mtn.conj(), mtn)
@@ -511,8 +525,7 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None):
     """
     c, t, w = _spectrum(ratio, pop_eigs, pop_weights)
     xv = V.finite_real("x", x)
-    V.check_allocation([xv.shape + t.shape] * 4, "the grid of x times the atoms", "x",
-                       itemsize=16)
+    V.check_allocation([xv.shape + t.shape] * 4, "the grid of x times the atoms", "x", itemsize=16)
     intervals = silverstein_support(c, t, w)
     flat = xv.ravel()
     inside = np.zeros(flat.shape, bool)
@@ -592,7 +605,7 @@ def silverstein_moment(k, ratio, pop_eigs, pop_weights=None):
     log_p[0] = 0.0
     for n in range(1, k):
         i = j[:n]
-        terms = np.log((k + 1) * i - n) + log_phi[:n] + log_p[n - 1::-1]
+        terms = np.log((k + 1) * i - n) + log_phi[:n] + log_p[n - 1 :: -1]
         top = terms.max()
         log_p[n] = top + np.log(np.exp(terms - top).sum()) - np.log(n)
     terms = np.log(j) + log_alpha + log_p[::-1]
@@ -654,7 +667,9 @@ def _pop_cov(pop_cov):
             raise ValueError("pop_cov must be >= 0 (a diagonal covariance)")
         return C, None
     if C.ndim != 2 or C.shape[0] != C.shape[1]:
-        raise ValueError(f"pop_cov must be a square matrix or the 1-d diagonal; got shape {C.shape}")
+        raise ValueError(
+            f"pop_cov must be a square matrix or the 1-d diagonal; got shape {C.shape}"
+        )
     if not np.allclose(C, C.T, atol=1e-10 * max(1.0, np.abs(C).max())):
         raise ValueError("pop_cov must be symmetric")
     lam, U = np.linalg.eigh(C)
@@ -698,7 +713,9 @@ def qbar_quadratic_form(z, ratio, pop_cov, a, b=None):
     a = V.finite_real("a", a)
     b = a if b is None else V.finite_real("b", b)
     if a.shape != (p,) or b.shape != (p,):
-        raise ValueError(f"a and b must have shape ({p},) to match pop_cov; got {a.shape}, {b.shape}")
+        raise ValueError(
+            f"a and b must have shape ({p},) to match pop_cov; got {a.shape}, {b.shape}"
+        )
     # Bilinear: computed for unit vectors, then scaled (no overflow in the products).
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     a, b = a / (na if na > 0 else 1.0), b / (nb if nb > 0 else 1.0)

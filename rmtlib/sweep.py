@@ -8,6 +8,7 @@ or what ran before it on that worker; results come back ordered by grid point, t
 by completion. The distributed engine is Dask's (``dask.distributed``, the ``dask`` extra):
 ``pip install "rmtlib[dask]"``.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -41,8 +42,10 @@ def _points(grid):
             values.append(vals)
         return [dict(zip(names, combo)) for combo in itertools.product(*values)]
     if isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
-        raise TypeError("grid must be a mapping {name: values} or a sequence of "
-                        f"{{name: value}} mappings; got {grid!r}")
+        raise TypeError(
+            "grid must be a mapping {name: values} or a sequence of "
+            f"{{name: value}} mappings; got {grid!r}"
+        )
     points = list(grid)
     if not points:
         raise ValueError("grid is empty: a sweep needs at least one grid point")
@@ -54,8 +57,10 @@ def _points(grid):
 
 def _seeds(seeds):
     if isinstance(seeds, (numbers.Integral, np.random.Generator)):
-        raise TypeError(f"seeds must be a sequence of seeds, e.g. range({seeds}) or a list of "
-                        f"Generators; got the single seed {seeds!r}")
+        raise TypeError(
+            f"seeds must be a sequence of seeds, e.g. range({seeds}) or a list of "
+            f"Generators; got the single seed {seeds!r}"
+        )
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of integer seeds or Generators; got {seeds!r}")
     out = list(seeds)
@@ -65,8 +70,9 @@ def _seeds(seeds):
         if isinstance(s, np.random.Generator):
             continue
         if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-            raise ValueError(f"seeds[{k}] must be a non-negative integer or a "
-                             f"numpy.random.Generator; got {s!r}")
+            raise ValueError(
+                f"seeds[{k}] must be a non-negative integer or a numpy.random.Generator; got {s!r}"
+            )
         out[k] = int(s)
     return out
 
@@ -89,13 +95,17 @@ def _dask_client(address):
     try:
         from distributed import Client
     except ImportError as exc:
-        raise ImportError("executor: a scheduler address needs dask.distributed; install the "
-                          "'dask' extra (pip install \"rmtlib[dask]\")") from exc
+        raise ImportError(
+            "executor: a scheduler address needs dask.distributed; install the "
+            "'dask' extra (pip install \"rmtlib[dask]\")"
+        ) from exc
     try:
         return Client(address, timeout="20s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ConnectionError(f"executor: no Dask scheduler answered at {address!r} "
-                              "(start one with 'dask scheduler' or pass a Client)") from exc
+        raise ConnectionError(
+            f"executor: no Dask scheduler answered at {address!r} "
+            "(start one with 'dask scheduler' or pass a Client)"
+        ) from exc
 
 
 def monte_carlo(fn: Callable, grid, seeds, *, executor=None):
@@ -110,7 +120,7 @@ def monte_carlo(fn: Callable, grid, seeds, *, executor=None):
         notebook functions.
     grid : mapping or sequence of mappings
         ``{name: values}`` for the Cartesian product of the values (the last name varies
-        fastest, as in :func:`itertools.product`), or an explicit list of ``{name: value}``
+        fastest, as in ``itertools.product``), or an explicit list of ``{name: value}``
         points.
     seeds : sequence of int or numpy.random.Generator
         The same seeds are used at every grid point (common random numbers: differences between
@@ -160,7 +170,9 @@ def monte_carlo(fn: Callable, grid, seeds, *, executor=None):
         flat = [_run(task) for task in tasks]
     elif isinstance(executor, numbers.Integral) and not isinstance(executor, bool):
         if executor < 1:
-            raise ValueError(f"executor: the number of local processes must be >= 1; got {executor}")
+            raise ValueError(
+                f"executor: the number of local processes must be >= 1; got {executor}"
+            )
         _check_picklable(fn, points)
         with cf.ProcessPoolExecutor(int(executor)) as pool:
             flat = list(pool.map(_run, tasks))
@@ -172,19 +184,22 @@ def monte_carlo(fn: Callable, grid, seeds, *, executor=None):
         flat = _on_dask(executor, tasks)
     elif isinstance(executor, str):
         if "://" not in executor and ":" not in executor:
-            raise ValueError(f"executor: a scheduler address looks like 'tcp://host:8786'; "
-                             f"got {executor!r}")
+            raise ValueError(
+                f"executor: a scheduler address looks like 'tcp://host:8786'; got {executor!r}"
+            )
         client = _dask_client(executor)
         try:
             flat = _on_dask(client, tasks)
         finally:
             client.close()
     else:
-        raise TypeError("executor must be None, a number of local processes, a "
-                        "concurrent.futures.Executor, a dask.distributed.Client or a scheduler "
-                        f"address; got {executor!r}")
+        raise TypeError(
+            "executor must be None, a number of local processes, a "
+            "concurrent.futures.Executor, a dask.distributed.Client or a scheduler "
+            f"address; got {executor!r}"
+        )
     n = len(seed_list)
-    return [flat[k * n:(k + 1) * n] for k in range(len(points))]
+    return [flat[k * n : (k + 1) * n] for k in range(len(points))]
 
 
 def _on_dask(client, tasks):
@@ -197,6 +212,8 @@ def _check_picklable(fn, points):
     try:
         pickle.dumps((fn, points))
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(f"fn and the grid must be picklable to run on local processes ({exc}); "
-                        "use a module-level function, or a Dask client (which ships lambdas and "
-                        "notebook functions)") from exc
+        raise TypeError(
+            f"fn and the grid must be picklable to run on local processes ({exc}); "
+            "use a module-level function, or a Dask client (which ships lambdas and "
+            "notebook functions)"
+        ) from exc

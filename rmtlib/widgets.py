@@ -18,6 +18,7 @@ the panel says how many values were precomputed and where any other value is com
 
 Frames are computed at build time only, so a live session pays nothing for them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,8 +33,7 @@ from pathlib import Path
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
-__all__ = ["float_slider", "log_slider", "int_slider", "dropdown", "panel", "Panel",
-           "FRAMES_ENV"]
+__all__ = ["float_slider", "log_slider", "int_slider", "dropdown", "panel", "Panel", "FRAMES_ENV"]
 
 #: Environment variable that switches :func:`panel` to precomputed frames (set by the build).
 FRAMES_ENV = "RMTBOOK_PANEL_FRAMES"
@@ -70,7 +70,8 @@ def _check_slider(description, value, low, high, step, grid, *, log=False):
             raise ValueError(
                 f"{what} {v!r} of slider {description!r} is off the slider's grid: its {unit}value "
                 f"must be {low} + k*{step} within [{low}, {high}] (a value off the step cannot be "
-                "selected again once the slider moves)")
+                "selected again once the slider moves)"
+            )
 
     check("default", value)
     if grid is None:
@@ -104,9 +105,20 @@ def float_slider(description, value, low, high, step, *, grid=None):
         ``None`` leaves the control live-only: disabled on the static page.
     """
     grid = _check_slider(description, value, low, high, step, grid)
-    return _with_grid(W.FloatSlider(value=value, min=low, max=high, step=step,
-                                    description=description, continuous_update=False,
-                                    readout_format=".3g", layout=_LAYOUT, style=_STYLE), grid)
+    return _with_grid(
+        W.FloatSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=step,
+            description=description,
+            continuous_update=False,
+            readout_format=".3g",
+            layout=_LAYOUT,
+            style=_STYLE,
+        ),
+        grid,
+    )
 
 
 def log_slider(description, value, low_exp, high_exp, step=0.1, *, grid=None):
@@ -116,10 +128,21 @@ def log_slider(description, value, low_exp, high_exp, step=0.1, *, grid=None):
     ``low_exp + k * step``.
     """
     grid = _check_slider(description, value, low_exp, high_exp, step, grid, log=True)
-    return _with_grid(W.FloatLogSlider(value=value, base=10, min=low_exp, max=high_exp,
-                                       step=step, description=description,
-                                       continuous_update=False, readout_format=".3g",
-                                       layout=_LAYOUT, style=_STYLE), grid)
+    return _with_grid(
+        W.FloatLogSlider(
+            value=value,
+            base=10,
+            min=low_exp,
+            max=high_exp,
+            step=step,
+            description=description,
+            continuous_update=False,
+            readout_format=".3g",
+            layout=_LAYOUT,
+            style=_STYLE,
+        ),
+        grid,
+    )
 
 
 def int_slider(description, value, low, high, step=1, *, grid=None):
@@ -128,9 +151,19 @@ def int_slider(description, value, low, high, step=1, *, grid=None):
     ``grid`` lists the integers precomputed for the static page (see :func:`float_slider`).
     """
     grid = _check_slider(description, value, low, high, step, grid)
-    return _with_grid(W.IntSlider(value=value, min=low, max=high, step=step,
-                                  description=description, continuous_update=False,
-                                  layout=_LAYOUT, style=_STYLE), grid)
+    return _with_grid(
+        W.IntSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=step,
+            description=description,
+            continuous_update=False,
+            layout=_LAYOUT,
+            style=_STYLE,
+        ),
+        grid,
+    )
 
 
 def dropdown(description, options, value=None, *, grid=None):
@@ -152,11 +185,17 @@ def dropdown(description, options, value=None, *, grid=None):
         grid = tuple(grid)
         missing = [g for g in grid if g not in values]
         if missing or value not in grid or len(set(grid)) != len(grid):
-            raise ValueError(f"grid of dropdown {description!r} must be distinct options that "
-                             f"include the default {value!r}; got {grid}")
+            raise ValueError(
+                f"grid of dropdown {description!r} must be distinct options that "
+                f"include the default {value!r}; got {grid}"
+            )
         grid = tuple(v for v in values if v in grid)  # keep the menu's order
-    return _with_grid(W.Dropdown(options=pairs, value=value, description=description,
-                                 layout=_LAYOUT, style=_STYLE), grid)
+    return _with_grid(
+        W.Dropdown(
+            options=pairs, value=value, description=description, layout=_LAYOUT, style=_STYLE
+        ),
+        grid,
+    )
 
 
 def _frames_requested():
@@ -170,9 +209,8 @@ def _png(fig):
     ``savefig`` and decoding again would double the cost of every frame of the build.
     """
     import numpy as np
-    from PIL import Image
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     fig.set_dpi(_FRAME_DPI)
     canvas = fig.canvas if hasattr(fig.canvas, "buffer_rgba") else FigureCanvasAgg(fig)
@@ -180,7 +218,8 @@ def _png(fig):
     img = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     out = io.BytesIO()
     img.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
-        out, format="png", optimize=True)
+        out, format="png", optimize=True
+    )
     return out.getvalue(), img.size
 
 
@@ -208,8 +247,11 @@ def _describe(fig):
 def _state_text(names, controls, values):
     def show(name):
         v = values[name]
-        return f"{controls[name].description} = {v:.3g}" if isinstance(v, float) else \
-            f"{controls[name].description} = {v}"
+        return (
+            f"{controls[name].description} = {v:.3g}"
+            if isinstance(v, float)
+            else f"{controls[name].description} = {v}"
+        )
 
     return ", ".join(show(n) for n in names)
 
@@ -231,10 +273,12 @@ def _frame(draw, names, controls, values, alt, key=""):
     alt_text = f"{described}. Values: {state}." + (f" Readout: {text}." if text else "")
     src = base64.b64encode(png).decode("ascii")
     readout = f'<div class="rmt-readout"><code>{html.escape(text)}</code></div>' if text else ""
-    body = (f'<div class="rmt-frame" data-state="{html.escape(key)}">{readout}'
-            f'<img src="data:image/png;base64,{src}" alt="{html.escape(alt_text)}" '
-            f'width="{round(width * _DISPLAY_SCALE)}" height="{round(height * _DISPLAY_SCALE)}" '
-            'style="max-width:100%;height:auto"></div>')
+    body = (
+        f'<div class="rmt-frame" data-state="{html.escape(key)}">{readout}'
+        f'<img src="data:image/png;base64,{src}" alt="{html.escape(alt_text)}" '
+        f'width="{round(width * _DISPLAY_SCALE)}" height="{round(height * _DISPLAY_SCALE)}" '
+        'style="max-width:100%;height:auto"></div>'
+    )
     return body, png, alt_text
 
 
@@ -243,11 +287,12 @@ def _binder_link():
     for folder in [Path.cwd(), *Path.cwd().parents]:
         cfg = folder / "_config.yml"
         if cfg.is_file():
-            m = re.search(r"^repository:\s*\n(?:[ \t]+.*\n)*?[ \t]+url:\s*(\S+)", cfg.read_text(),
-                          re.M)
+            m = re.search(
+                r"^repository:\s*\n(?:[ \t]+.*\n)*?[ \t]+url:\s*(\S+)", cfg.read_text(), re.M
+            )
             if m and "github.com/" in m.group(1):
                 slug = m.group(1).split("github.com/", 1)[1].strip("/")
-                return f"https://mybinder.org/v2/gh/{slug}/main?urlpath=lab/tree/chapters"
+                return f"https://mybinder.org/v2/gh/{slug}/main?urlpath=lab/tree/chapters/"
             return None
     return None
 
@@ -311,8 +356,10 @@ def panel(draw, *, alt=None, frames=None, **controls):
         if getattr(ctl, "continuous_update", False):
             raise ValueError(f"control {name!r} must have continuous_update=False")
         if not hasattr(ctl, _GRID):
-            raise TypeError(f"control {name!r} must come from rmtlib.widgets' factories "
-                            "(float_slider, log_slider, int_slider, dropdown)")
+            raise TypeError(
+                f"control {name!r} must come from rmtlib.widgets' factories "
+                "(float_slider, log_slider, int_slider, dropdown)"
+            )
     if not controls:
         raise ValueError("panel needs at least one control")
     names = list(controls)
@@ -329,8 +376,9 @@ def _live_panel(draw, names, controls, defaults, alt):
     box = Panel([W.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), view])
 
     def redraw(_change=None):
-        body, png, alt_text = _frame(draw, names, controls,
-                                     {k: c.value for k, c in controls.items()}, alt)
+        body, png, alt_text = _frame(
+            draw, names, controls, {k: c.value for k, c in controls.items()}, alt
+        )
         view.value = body
         box.default_png, box.default_alt = png, alt_text
 
@@ -346,13 +394,23 @@ def _static_control(ctl, grid):
     if isinstance(ctl, W.Dropdown):
         names = dict(zip(ctl._options_values, ctl._options_labels))
         labels = {v: names[v] for v in grid}
-        return W.Dropdown(options=[(labels[v], v) for v in grid], value=ctl.value,
-                          description=ctl.description, layout=_LAYOUT, style=_STYLE), labels
+        return W.Dropdown(
+            options=[(labels[v], v) for v in grid],
+            value=ctl.value,
+            description=ctl.description,
+            layout=_LAYOUT,
+            style=_STYLE,
+        ), labels
     fmt = (lambda v: str(v)) if isinstance(ctl, W.IntSlider) else (lambda v: f"{v:.3g}")
     labels = {v: fmt(v) for v in grid}
-    return W.SelectionSlider(options=[(labels[v], v) for v in grid], value=ctl.value,
-                             description=ctl.description, continuous_update=False,
-                             layout=_LAYOUT, style=_STYLE), labels
+    return W.SelectionSlider(
+        options=[(labels[v], v) for v in grid],
+        value=ctl.value,
+        description=ctl.description,
+        continuous_update=False,
+        layout=_LAYOUT,
+        style=_STYLE,
+    ), labels
 
 
 def _static_panel(draw, names, controls, defaults, alt):
@@ -360,9 +418,11 @@ def _static_panel(draw, names, controls, defaults, alt):
     grids = [getattr(controls[n], _GRID) for n in live]
     count = math.prod(len(g) for g in grids)
     if count > _MAX_FRAMES:
-        raise ValueError(f"{count} static frames requested ({' x '.join(map(str, map(len, grids)))}"
-                         f"); at most {_MAX_FRAMES}: shorten a grid or make a control live-only "
-                         "(grid=None)")
+        raise ValueError(
+            f"{count} static frames requested ({' x '.join(map(str, map(len, grids)))}"
+            f"); at most {_MAX_FRAMES}: shorten a grid or make a control live-only "
+            "(grid=None)"
+        )
     shown, statics, labels = [], {}, {}
     for n in names:
         ctl = controls[n]
@@ -386,8 +446,10 @@ def _static_panel(draw, names, controls, defaults, alt):
         if level == len(live):
             return W.HTML(rendered[prefix][0])
         grid = grids[level]
-        stack = W.Stack([build(level + 1, prefix + (v,)) for v in grid],
-                        selected_index=grid.index(defaults[live[level]]))
+        stack = W.Stack(
+            [build(level + 1, prefix + (v,)) for v in grid],
+            selected_index=grid.index(defaults[live[level]]),
+        )
         links.append(W.jslink((statics[live[level]], "index"), (stack, "selected_index")))
         return stack
 
@@ -395,12 +457,19 @@ def _static_panel(draw, names, controls, defaults, alt):
     sizes = " × ".join(f"{len(g)} values of {controls[n].description}" for n, g in zip(live, grids))
     fixed = [controls[n].description for n in names if n not in live]
     link = _binder_link()
-    where = (f'<a href="{link}">JupyterLab on Binder</a>' if link else "JupyterLab or on Binder")
-    note = (f"Static page: {count} precomputed views ({sizes}). "
-            + (f"Greyed controls ({', '.join(fixed)}) stay at their defaults here. " if fixed else "")
-            + f"Any value of any control recomputes in {where} or with <code>./rmtbook lab</code>.")
-    box = Panel([W.HBox(shown, layout={"flex_flow": "row wrap"}), build(0, ()),
-                 W.HTML(f'<p class="rmt-static-note" style="font-size:90%;margin:0">{note}</p>')])
+    where = f'<a href="{link}">JupyterLab on Binder</a>' if link else "JupyterLab or on Binder"
+    note = (
+        f"Static page: {count} precomputed views ({sizes}). "
+        + (f"Greyed controls ({', '.join(fixed)}) stay at their defaults here. " if fixed else "")
+        + f"Any value of any control recomputes in {where} or with <code>./rmtbook lab</code>."
+    )
+    box = Panel(
+        [
+            W.HBox(shown, layout={"flex_flow": "row wrap"}),
+            build(0, ()),
+            W.HTML(f'<p class="rmt-static-note" style="font-size:90%;margin:0">{note}</p>'),
+        ]
+    )
     box.default_png, box.default_alt = rendered[default_key][1], rendered[default_key][2]
     box.frame_count, box.links = count, links
     return box

@@ -1,5 +1,6 @@
 """Shared fixtures (the built site, built once per test session) and the marks that let a
 selection leave the expensive groups out (the markers are declared in pyproject.toml)."""
+
 from __future__ import annotations
 
 import os
@@ -32,11 +33,19 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def built_site():
     """Build the book exactly as the README's build command does; fail with the log tail."""
-    proc = subprocess.run([str(ROOT / "rmtbook"), "build"], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    proc = subprocess.run(
+        [str(ROOT / "rmtbook"), "build"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     if proc.returncode != 0:
-        log = (ROOT / "_build" / "build.log")
+        log = ROOT / "_build" / "build.log"
         tail = log.read_text()[-6000:] if log.exists() else ""
-        pytest.fail(f"`./rmtbook build` failed (rc={proc.returncode}):\n{proc.stderr[-3000:]}\n"
-                    f"--- end of _build/build.log ---\n{tail}", pytrace=False)
+        pytest.fail(
+            f"`./rmtbook build` failed (rc={proc.returncode}):\n{proc.stderr[-3000:]}\n"
+            f"--- end of _build/build.log ---\n{tail}",
+            pytrace=False,
+        )
     return SITE

@@ -21,6 +21,7 @@ a scalar or in one entry of an array; a string (or a number, for string paramete
 the wrong shape (an array for a scalar, one more dimension for an array, a zero-argument
 function for a callable); an empty array.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -35,8 +36,18 @@ import numpy as np
 
 import rmtlib as rmt
 
-CLASSES = ("none", "nan", "posinf", "neginf", "zero", "negative", "wrong_type", "wrong_shape",
-           "empty", "huge")
+CLASSES = (
+    "none",
+    "nan",
+    "posinf",
+    "neginf",
+    "zero",
+    "negative",
+    "wrong_type",
+    "wrong_shape",
+    "empty",
+    "huge",
+)
 CPU_SECONDS = 1.0
 BUDGET = 256 * 1024**2
 # tracemalloc also counts the interpreter's own bookkeeping; allow this much above the budget.
@@ -63,8 +74,11 @@ class Case:
 
     def params(self):
         sig, _ = self.bound()
-        return [p for p, par in sig.parameters.items()
-                if par.kind not in (par.VAR_POSITIONAL, par.VAR_KEYWORD) and p not in self.skip]
+        return [
+            p
+            for p, par in sig.parameters.items()
+            if par.kind not in (par.VAR_POSITIONAL, par.VAR_KEYWORD) and p not in self.skip
+        ]
 
 
 def case(func, *args, valid=None, values=None, skip=None, name=None, **kwargs):
@@ -130,20 +144,29 @@ def bad_values(example):
         ex = 1.0 if kind in ("none", "other") else example
         mag = np.abs(np.asarray(ex, dtype=complex)).ravel()
         mag = float(mag[0]) if mag.size and mag[0] > 0 else 1.0
-        out.update(nan=_put(ex, math.nan), posinf=_put(ex, math.inf),
-                   neginf=_put(ex, -math.inf), zero=_put(ex, 0 if kind == "int" else 0.0),
-                   negative=_put(ex, -1 if kind == "int" else -mag),
-                   huge=_put(ex, 10**12 if kind == "int" else 1e300))
+        out.update(
+            nan=_put(ex, math.nan),
+            posinf=_put(ex, math.inf),
+            neginf=_put(ex, -math.inf),
+            zero=_put(ex, 0 if kind == "int" else 0.0),
+            negative=_put(ex, -1 if kind == "int" else -mag),
+            huge=_put(ex, 10**12 if kind == "int" else 1e300),
+        )
         out["wrong_type"] = "abc"
         arr = np.asarray(ex)
-        out["wrong_shape"] = (np.full((2, 3), arr) if arr.ndim == 0
-                              else np.stack([arr, arr]))
+        out["wrong_shape"] = np.full((2, 3), arr) if arr.ndim == 0 else np.stack([arr, arr])
         out["empty"] = np.array([]) if arr.ndim <= 1 else np.empty((0,) + arr.shape[1:])
     elif kind == "shape":
         rest = example[1:]
-        out.update(nan=(math.nan,) + rest, posinf=(math.inf,) + rest, negative=(-1,) + rest,
-                   wrong_type="abc", wrong_shape=(2.5,) + rest, empty=(),
-                   huge=(10**12,) + rest)
+        out.update(
+            nan=(math.nan,) + rest,
+            posinf=(math.inf,) + rest,
+            negative=(-1,) + rest,
+            wrong_type="abc",
+            wrong_shape=(2.5,) + rest,
+            empty=(),
+            huge=(10**12,) + rest,
+        )
     elif kind == "str":
         out.update(wrong_type=1.5, empty="", nan=math.nan, zero=0)
     elif kind == "callable":
@@ -233,8 +256,9 @@ def sweep(c, param):
         if outcome == "timeout":
             problems.append(f"{tag}: no answer within {CPU_SECONDS} s of CPU time")
         elif outcome == "memory":
-            problems.append(f"{tag}: allocated {detail / 2**20:.0f} MiB (budget "
-                            f"{BUDGET / 2**20:.0f} MiB)")
+            problems.append(
+                f"{tag}: allocated {detail / 2**20:.0f} MiB (budget {BUDGET / 2**20:.0f} MiB)"
+            )
         elif outcome == "error":
             ok_type = isinstance(detail, (TypeError, ValueError))
             if not ok_type or not _names(param, str(detail)):
@@ -274,3 +298,27 @@ def start_tracing():
     if started:
         tracemalloc.start()
     return (lambda: tracemalloc.stop()) if started else (lambda: None)
+
+
+def check(c, param, pending=()):
+    """The sweep of one item as a test: items listed in ``pending`` that still fail are expected
+    failures (not strict: some fail only by exceeding the CPU limit, which depends on the
+    machine; a pending item that passes is simply a pass, remove it when you see it)."""
+    import pytest
+
+    problems = sweep(c, param)
+    if f"{c.name}-{param}" in pending and problems:
+        pytest.xfail("not yet validated: " + "; ".join(problems)[:200])
+    assert not problems, f"{c.name}({param}=...):\n  " + "\n  ".join(problems)
+
+
+def unswept(registry, modules, not_swept):
+    """Public functions of ``modules`` with no case in ``registry`` and not in ``not_swept``."""
+    registered = {c.func for c in registry}
+    registered |= {getattr(f, "__func__", None) for f in registered}
+    return [
+        f"{m.__name__}.{f.__name__}"
+        for m in modules
+        for f in public_functions(m)
+        if f not in registered and f.__name__ not in not_swept
+    ]

@@ -1,4 +1,5 @@
 """The API reference (book/api/) documents every public name of every rmtlib module."""
+
 from __future__ import annotations
 
 import importlib
@@ -13,7 +14,9 @@ import rmtlib
 
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "book" / "api"
-MODULES = sorted(m.name for m in pkgutil.iter_modules(rmtlib.__path__) if not m.name.startswith("_"))
+MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(rmtlib.__path__) if not m.name.startswith("_")
+)
 
 
 def test_every_module_has_a_page_in_the_table_of_contents():

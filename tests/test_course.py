@@ -7,17 +7,18 @@ attacks on the grader are graded in the same folder as honest ones: each gets ex
 it deserves. The feedback and the student bundle hold no hidden test; the student edition of the
 book holds no solution text.
 """
+
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -47,8 +48,12 @@ CELL_TIMEOUT = 15
 def bubblewrap():
     """Grading needs bubblewrap: installed with apt-get like the browser check's chromium."""
     if shutil.which("bwrap") is None:
-        res = subprocess.run([str(ROOT / "tools" / "grading" / "install_bubblewrap.sh")],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        res = subprocess.run(
+            [str(ROOT / "tools" / "grading" / "install_bubblewrap.sh")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert res.returncode == 0, f"could not install bubblewrap:\n{res.stdout[-2000:]}"
 
 
@@ -74,8 +79,18 @@ def student_edition(tmp_path_factory):
     """The real book's student edition, built in the background while the grading tests run."""
     build = tmp_path_factory.mktemp("edition")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tools" / "course.py"), "--build-dir", str(build), "book",
-         "student"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(ROOT / "tools" / "course.py"),
+            "--build-dir",
+            str(build),
+            "book",
+            "student",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     yield proc, build / "student_book" / "_build" / "html"
     if proc.poll() is None:
         proc.kill()
@@ -116,7 +131,7 @@ def _attacks(name, course_dir, subs, out):
         "q2_answer": "second_moment, zero_fraction = 1.0, 0.5",
         "q3_answer": "fraction_below_one = 0.5",
         "q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
-                     "    return np.zeros(np.shape(z), dtype=complex)",
+        "    return np.zeros(np.shape(z), dtype=complex)",
         "q5_answer": "def empirical_stieltjes(X, z):\n    return 0j",
         "q6_answer": "def norm_deviation(p, n, rng):\n    return 1.0",
     }
@@ -153,8 +168,9 @@ def _attacks(name, course_dir, subs, out):
                 except Exception:
                     pass
         """).format(**paths)
-    read_answers = {q: f"exec(_sol.get({q!r}, 'raise NotImplementedError()'))"
-                    for q in wrong_values}
+    read_answers = {
+        q: f"exec(_sol.get({q!r}, 'raise NotImplementedError()'))" for q in wrong_values
+    }
     writer = textwrap.dedent("""\
         import os, glob
         for _f in ["{course}/gradebook.db", "{out}", *glob.glob("{subs}/*"),
@@ -230,32 +246,77 @@ def _attacks(name, course_dir, subs, out):
         "reader": (_variant(name, read_answers, reader, base=blank), 0),
         "writer": (_variant(name, {}, writer, base=blank), 0),
         "forger": (_variant(name, {}, forger, base=blank), 0),
-        "detached": (_variant(name, {q: solutions[q] for q in ("q1_answer", "q2_answer")},
-                              detached, base=blank), 4),
+        "detached": (
+            _variant(
+                name, {q: solutions[q] for q in ("q1_answer", "q2_answer")}, detached, base=blank
+            ),
+            4,
+        ),
         "terminal": (_variant(name, {}, terminal, base=blank), 0),
-        "osexit": (_variant(name, {**{q: solutions[q] for q in ("q1_answer", "q2_answer",
-                                                                  "q3_answer")},
-                                   "q4_answer": "import os\nos._exit(0)"}, base=blank), 6),
+        "osexit": (
+            _variant(
+                name,
+                {
+                    **{q: solutions[q] for q in ("q1_answer", "q2_answer", "q3_answer")},
+                    "q4_answer": "import os\nos._exit(0)",
+                },
+                base=blank,
+            ),
+            6,
+        ),
         "sysexit": (_variant(name, {"q3_answer": "import sys\nsys.exit(3)"}), 12),
         "sleeper": (_variant(name, {"q5_answer": sleep}), 12),
-        "membomb": (_variant(name, {"q3_answer": "_bomb = np.empty(6 << 30, np.uint8)\n"
-                                                 + solutions["q3_answer"]}), 12),
+        "membomb": (
+            _variant(
+                name,
+                {"q3_answer": "_bomb = np.empty(6 << 30, np.uint8)\n" + solutions["q3_answer"]},
+            ),
+            12,
+        ),
         # Dies while a hidden test calls it: only that question is lost, q6 is still graded.
-        "callexit": (_variant(name, {"q5_answer": solutions["q5_answer"].replace(
-            "p, n = X.shape", "p, n = X.shape\n    if p == 90:\n        import os\n"
-                              "        os._exit(1)")}), 12),
-        "forbidden": (_variant(name, {"q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
-                                                   "    return rmt.mp_stieltjes(z, ratio)"}), 11),
-        "sneaky": (_variant(name, {"q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
-                                                "    return getattr(rmt, 'mp_' + 'stie' + "
-                                                "'ltjes')(z, ratio)"}), 11),
+        "callexit": (
+            _variant(
+                name,
+                {
+                    "q5_answer": solutions["q5_answer"].replace(
+                        "p, n = X.shape",
+                        "p, n = X.shape\n    if p == 90:\n        import os\n        os._exit(1)",
+                    )
+                },
+            ),
+            12,
+        ),
+        "forbidden": (
+            _variant(
+                name,
+                {
+                    "q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
+                    "    return rmt.mp_stieltjes(z, ratio)"
+                },
+            ),
+            11,
+        ),
+        "sneaky": (
+            _variant(
+                name,
+                {
+                    "q4_answer": "def stieltjes_fixed_point(z, ratio):\n"
+                    "    return getattr(rmt, 'mp_' + 'stie' + "
+                    "'ltjes')(z, ratio)"
+                },
+            ),
+            11,
+        ),
     }
 
 
 def _solution_sources(name):
     nb = nbformat.read(_source(name), as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 @pytest.fixture(scope="session")
@@ -280,24 +341,35 @@ def graded(course_dir, tmp_path_factory):
             (subs / "notnotebook.ipynb").write_text('{"hello": "world"}')
             (subs / "script.py").write_text("print('a notebook was expected')\n")
             first, second = _answer_cells(name)[:2]
-            nbformat.write(_with_answer(name, first, "raise RuntimeError('student bug')"),
-                           subs / "raises.ipynb")
-            nbformat.write(_with_answer(name, second, "while True:\n    pass"),
-                           subs / "loops.ipynb")
+            nbformat.write(
+                _with_answer(name, first, "raise RuntimeError('student bug')"),
+                subs / "raises.ipynb",
+            )
+            nbformat.write(
+                _with_answer(name, second, "while True:\n    pass"), subs / "loops.ipynb"
+            )
             nb = nbformat.read(_source(name), as_version=4)
-            nb.metadata["kernelspec"] = {"name": "conda-env-elsewhere-py", "language": "python",
-                                         "display_name": "a kernel the grader does not have"}
+            nb.metadata["kernelspec"] = {
+                "name": "conda-env-elsewhere-py",
+                "language": "python",
+                "display_name": "a kernel the grader does not have",
+            }
             nbformat.write(nb, subs / "otherkernel.ipynb")
             lost = course.questions(name)[-1][0]
-            nb.cells = [c for c in nb.cells
-                        if c.metadata.get("nbgrader", {}).get("grade_id") != lost]
+            nb.cells = [
+                c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != lost
+            ]
             nbformat.write(nb, subs / "deletedtest.ipynb")
             for sid, (nb, points) in _attacks(name, course_dir, subs, out).items():
                 nbformat.write(nb, subs / f"{sid}.ipynb")
                 deserved[sid] = points
+
         def snapshot():
-            files = [*subs.iterdir(), *(course_dir / "release").rglob("*.ipynb"),
-                     *(course_dir / "source").rglob("*.ipynb")]
+            files = [
+                *subs.iterdir(),
+                *(course_dir / "release").rglob("*.ipynb"),
+                *(course_dir / "source").rglob("*.ipynb"),
+            ]
             return {str(f): f.read_bytes() for f in files if f.is_file()}
 
         before = snapshot()
@@ -307,8 +379,9 @@ def graded(course_dir, tmp_path_factory):
             os.dup2(terminal.fileno(), 1)
             os.dup2(terminal.fileno(), 2)
             try:
-                rows = course.grade(name, subs, out, course_dir, cell_timeout=CELL_TIMEOUT,
-                                    timeout=240)
+                rows = course.grade(
+                    name, subs, out, course_dir, cell_timeout=CELL_TIMEOUT, timeout=240
+                )
             finally:
                 os.dup2(saved[0], 1)
                 os.dup2(saved[1], 2)
@@ -321,9 +394,15 @@ def graded(course_dir, tmp_path_factory):
             csv_rows = {r["student"]: r for r in csv.DictReader(fh)}
         after = snapshot()
         cache[name] = ({r["student"]: r for r in rows}, csv_rows)
-        cache[name, "extra"] = dict(deserved=deserved, subs=subs, out=out, seconds=seconds,
-                                    untouched=before == after, printed=printed,
-                                    ended=time.time())
+        cache[name, "extra"] = dict(
+            deserved=deserved,
+            subs=subs,
+            out=out,
+            seconds=seconds,
+            untouched=before == after,
+            printed=printed,
+            ended=time.time(),
+        )
         return cache[name]
 
     run.extra = lambda name: (run(name), cache[name, "extra"])[1]
@@ -332,8 +411,11 @@ def graded(course_dir, tmp_path_factory):
 
 def _answer_cells(name):
     nb = nbformat.read(_source(name), as_version=4)
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")]
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
 
 
 def _question_of(name, answer_cell):
@@ -365,8 +447,9 @@ def test_student_version_has_no_solutions_and_no_hidden_tests(name, course_dir):
     code = "\n".join(c.source for c in release.cells if c.cell_type == "code")
     source = nbformat.read(_source(name), as_version=4)
     for cell in source.cells:
-        for block in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source,
-                                re.S):
+        for block in re.findall(
+            r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source, re.S
+        ):
             for line in block.splitlines():
                 if len(line.strip()) > 12:  # skip trivial lines that may also appear as stubs
                     assert line.strip() not in code, f"{name}: leaked line {line.strip()!r}"
@@ -459,8 +542,12 @@ def test_submission_time_limit_stops_one_and_grades_the_next(course_dir, tmp_pat
     loop_cell = _answer_cells(name)[1]
     nbformat.write(_with_answer(name, loop_cell, "while True:\n    pass"), tmp_path / "a.ipynb")
     shutil.copy(_source(name), tmp_path / "b.ipynb")
-    rows = {r["student"]: r for r in course.grade(
-        name, tmp_path, tmp_path / "s.csv", course_dir, cell_timeout=600, timeout=20, quiet=True)}
+    rows = {
+        r["student"]: r
+        for r in course.grade(
+            name, tmp_path, tmp_path / "s.csv", course_dir, cell_timeout=600, timeout=20, quiet=True
+        )
+    }
     first = course.questions(name)[0]
     assert rows["a"]["total"] == first[1], "the question answered before the hang keeps its points"
     assert "limit per submission" in rows["a"]["message"]
@@ -473,8 +560,9 @@ def test_adversarial_submissions_get_exactly_the_points_they_deserve(graded):
     rows, csv_rows = graded(name)
     extra = graded.extra(name)
     got = {sid: rows[sid]["total"] for sid in extra["deserved"]}
-    assert got == extra["deserved"], {sid: rows[sid]["message"] for sid in got
-                                      if got[sid] != extra["deserved"][sid]}
+    assert got == extra["deserved"], {
+        sid: rows[sid]["message"] for sid in got if got[sid] != extra["deserved"][sid]
+    }
     full = rows["reference"]["max_score"]
     for sid in ("aa_reference", "reference", "otherkernel"):
         assert rows[sid]["total"] == full and rows[sid]["message"] == "", rows[sid]
@@ -494,7 +582,6 @@ def test_crashes_and_limits_keep_earlier_points_and_say_what_happened(graded):
     assert "forbids" in msg["forbidden"] and "q4_stieltjes" in msg["forbidden"]
     assert "may not be used" in msg["sneaky"], msg["sneaky"]
     assert "q5_empirical (the notebook's process exited (status 1))" in msg["callexit"], msg
-
 
 
 def test_nothing_reaches_the_graders_terminal_and_no_process_outlives_grading(graded):
@@ -618,8 +705,10 @@ def test_sandbox_is_isolated(course_dir):
     box = Sandbox()
     try:
         assert box.request("cell", 60, code=probe)["error"] is None
-        got = {k: box.request("get", 10, name=k)["value"] for k in
-               ("ids", "seen", "net", "caps", "limits", "ro", "pid")}
+        got = {
+            k: box.request("get", 10, name=k)["value"]
+            for k in ("ids", "seen", "net", "caps", "limits", "ro", "pid")
+        }
     finally:
         box.close()
     assert got["ids"] == {"t": [65534, 65534, 65534]}, got["ids"]
@@ -646,12 +735,17 @@ def test_unknown_assignment_is_a_clear_error(tmp_path):
 
 # --------------------------------------------------------------------------- book editions
 
+
 def _site_text(html_dir):
     """All the text a reader can reach in a built site (pages, search index, copied sources)."""
     chunks = []
     for f in Path(html_dir).rglob("*"):
-        if f.is_file() and f.suffix in {".html", ".js", ".txt", ".ipynb", ".md", ".json"} \
-                and "vendor" not in f.parts and "_static" not in f.parts:
+        if (
+            f.is_file()
+            and f.suffix in {".html", ".js", ".txt", ".ipynb", ".md", ".json"}
+            and "vendor" not in f.parts
+            and "_static" not in f.parts
+        ):
             text = f.read_text(errors="replace")
             text = re.sub(r"<[^>]+>", " ", text)
             chunks.append(re.sub(r"\s+", " ", text))
@@ -676,14 +770,16 @@ Bounded operators have compact spectra because wombats dance.
 @pytest.fixture(scope="module")
 def mini_book(tmp_path_factory):
     book = tmp_path_factory.mktemp("mini_book")
-    (book / "_config.yml").write_text(textwrap.dedent("""\
+    (book / "_config.yml").write_text(
+        textwrap.dedent("""\
         title: Mini
         only_build_toc_files: true
         execute:
           execute_notebooks: cache
         sphinx:
           extra_extensions: [sphinx_exercise]
-        """))
+        """)
+    )
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: ch\n")
     (book / "index.md").write_text("# Mini book\n")
     (book / "ch.md").write_text(MINI_PAGE)
@@ -754,11 +850,17 @@ def test_student_edition_of_the_book_has_no_solution_text(student_edition):
     missing = [p for p in shown if p not in text]
     assert not missing, f"control: exercise text should be in the pages: {missing[:3]}"
     howto = _site_text(next(html.rglob("how_to_use.html")).parent)
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ",
-                                       next(html.rglob("how_to_use.html")).read_text()))
+    page = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", next(html.rglob("how_to_use.html")).read_text())
+    )
     assert "Restart &amp; Run All" in page or "Restart & Run All" in page, "the student page"
-    for phrase in ("launch button", "Solutions are collapsed", "README.md", "Binder",
-                   "student edition without solutions"):
+    for phrase in (
+        "launch button",
+        "Solutions are collapsed",
+        "README.md",
+        "Binder",
+        "student edition without solutions",
+    ):
         assert phrase not in page, f"the student edition's How to use says {phrase!r}"
     assert howto
 

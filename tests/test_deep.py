@@ -1,4 +1,5 @@
 """Tests of rmtlib.deep: every formula against an independent route and a seeded simulation."""
+
 import numpy as np
 import pytest
 from hypothesis import Phase, example, given, settings
@@ -72,8 +73,9 @@ def test_ck_with_atom_at_zero_matches_simulation_off_axis():
     X0 = rmt.sphere_data(1000, 500, rng=0)
     ev = np.linalg.eigvalsh(rmt.simulate_deep_network(X0, [500, 250], rng=1, ntk=False).ck[-1])
     for z in (-0.05, -0.3, 0.5 + 0.2j):
-        assert rmt.ck_stieltjes(z, [0.5, 1.0, 2.0]) == pytest.approx(np.mean(1 / (ev - z)),
-                                                                    rel=0.02), "n = 500: 2%"
+        assert rmt.ck_stieltjes(z, [0.5, 1.0, 2.0]) == pytest.approx(
+            np.mean(1 / (ev - z)), rel=0.02
+        ), "n = 500: 2%"
 
 
 def test_depth_zero_is_marchenko_pastur():
@@ -83,8 +85,12 @@ def test_depth_zero_is_marchenko_pastur():
 
 @settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.generate])
 @example(g0=0.5, g1=1.0, g2=2.0, act="relu")  # γ_L > 1: an atom at 0 next to the contour
-@given(g0=st.floats(0.2, 0.9), g1=st.floats(0.2, 2.0), g2=st.floats(0.2, 2.0),
-       act=st.sampled_from(["relu", "tanh", "erf"]))
+@given(
+    g0=st.floats(0.2, 0.9),
+    g1=st.floats(0.2, 2.0),
+    g2=st.floats(0.2, 2.0),
+    act=st.sampled_from(["relu", "tanh", "erf"]),
+)
 def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, act):
     gam = [g0, g1, g2]
     closed = rmt.ck_moments(4, gam, act)
@@ -92,9 +98,13 @@ def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, 
     sh, sl = deep._layer_maps(np.array(gam), b)
     hi = deep._upper_bound(np.array(gam), sh, sl)
     ks = np.arange(1, 5)
-    contour = rmt.spectral_integral(lambda z: z[:, None] ** ks,
-                                    lambda z: rmt.ck_stieltjes(z, gam, act)[:, None] * np.ones(4),
-                                    -0.3, hi + 0.3, nodes=800)
+    contour = rmt.spectral_integral(
+        lambda z: z[:, None] ** ks,
+        lambda z: rmt.ck_stieltjes(z, gam, act)[:, None] * np.ones(4),
+        -0.3,
+        hi + 0.3,
+        nodes=800,
+    )
     assert np.allclose(contour, closed, rtol=1e-7), "NC-partition moments vs ∮ z^k m(z) dz"
 
 
@@ -117,12 +127,13 @@ def test_nested_trace_with_top_weight_only_equals_ck_recursion(L):
     c = np.zeros(L + 1)
     c[-1] = 1.0
     T, U = deep._nested_trace(-z, c, gam, sh, sl)
-    assert np.allclose(T, deep._ck_recursion(z, gam, sh, sl), atol=1e-10), \
+    assert np.allclose(T, deep._ck_recursion(z, gam, sh, sl), atol=1e-10), (
         "δ form (nested trace) vs m_ℓ form (Fan–Wang recursion) of the CK Stieltjes transform"
+    )
     assert np.allclose(U[..., -1], 1 + z * T, atol=1e-10), "(1/n) tr K_L Q = 1 + z m"
 
 
-def test_ck_density_is_normalised_and_fast_enough():
+def test_ck_density_is_normalised():
     x = np.linspace(1e-3, 6, 400)
     rho = rmt.ck_density(x, [0.5, 0.5, 0.5])
     assert np.trapezoid(rho, x) == pytest.approx(1.0, abs=2e-3), "no atom when γ_L < 1"
@@ -149,8 +160,9 @@ def test_ntk_l1_matches_independent_silverstein_quadrature():
                 break
             delta = 0.5 * delta + 0.5 * new
         T = np.sum(w / (phi / (1 + delta) + phi + a - 1 - z))
-        assert rmt.ntk_stieltjes(z, [g0, g1]) == pytest.approx(T, abs=1e-9), \
+        assert rmt.ntk_stieltjes(z, [g0, g1]) == pytest.approx(T, abs=1e-9), (
             "nested-trace vs scalar Silverstein equation with MP quadrature (L = 1)"
+        )
 
 
 def test_ntk_l1_moments_match_closed_form():
@@ -163,8 +175,12 @@ def test_ntk_l1_moments_match_closed_form():
     E = lambda f: np.sum(w * f)  # noqa: E731
     m1 = E(A) + E(C)
     m2 = E(A**2) + 2 * E(A * C) + E(C**2) + g1 * E(C) ** 2
-    m3 = (E(A**3) + 3 * E(A**2 * C) + 3 * (E(A * C**2) + g1 * E(C) * E(A * C))
-          + (E(C**3) + 3 * g1 * E(C) * E(C**2) + g1**2 * E(C) ** 3))
+    m3 = (
+        E(A**3)
+        + 3 * E(A**2 * C)
+        + 3 * (E(A * C**2) + g1 * E(C) * E(A * C))
+        + (E(C**3) + 3 * g1 * E(C) * E(C**2) + g1**2 * E(C) ** 3)
+    )
     assert np.allclose(rmt.ntk_moments(3, [g0, g1], "tanh"), [m1, m2, m3], rtol=1e-8)
 
 
@@ -187,14 +203,17 @@ def test_ck_and_ntk_moments_match_simulation(L):
     gam = [n / d0] + [0.5] * L
     ck, nt = [], []
     for seed in range(4):
-        s = rmt.simulate_deep_network(rmt.sphere_data(d0, n, rng=50 + seed), [800] * L,
-                                      "relu", rng=seed)
+        s = rmt.simulate_deep_network(
+            rmt.sphere_data(d0, n, rng=50 + seed), [800] * L, "relu", rng=seed
+        )
         ck.append([np.mean(np.linalg.eigvalsh(s.ck[-1]) ** k) for k in (1, 2, 3)])
         nt.append([np.mean(np.linalg.eigvalsh(s.ntk) ** k) for k in (1, 2, 3)])
-    assert np.allclose(np.mean(ck, 0), rmt.ck_moments(3, gam), rtol=0.03), \
+    assert np.allclose(np.mean(ck, 0), rmt.ck_moments(3, gam), rtol=0.03), (
         "CK moments: 4 seeds at n=400, finite-size bias O(1/n) plus outlier terms: 3%"
-    assert np.allclose(np.mean(nt, 0), rmt.ntk_moments(3, gam), rtol=0.04), \
+    )
+    assert np.allclose(np.mean(nt, 0), rmt.ntk_moments(3, gam), rtol=0.04), (
         "NTK moments ([RECONSTRUCTED] weights): 4 seeds, common-mode fluctuation: 4%"
+    )
 
 
 @pytest.mark.slow
@@ -204,8 +223,16 @@ def test_ntk_spectrum_matches_simulated_histogram_l2():
     x = np.linspace(lo - 0.1, hi + 0.1, 800)
     rho = rmt.ntk_density(x, gam)
     cdf = np.concatenate([[0], np.cumsum((rho[1:] + rho[:-1]) / 2 * np.diff(x))])
-    eig = np.concatenate([np.linalg.eigvalsh(rmt.simulate_deep_network(
-        rmt.sphere_data(1000, n, rng=seed), [1000, 1000], rng=seed + 7).ntk) for seed in range(3)])
+    eig = np.concatenate(
+        [
+            np.linalg.eigvalsh(
+                rmt.simulate_deep_network(
+                    rmt.sphere_data(1000, n, rng=seed), [1000, 1000], rng=seed + 7
+                ).ntk
+            )
+            for seed in range(3)
+        ]
+    )
     ks = np.max(np.abs(np.searchsorted(np.sort(eig), x) / eig.size - cdf))
     assert ks < 0.03, f"Kolmogorov distance {ks:.3f}: 3 seeds × 500 eigenvalues, ~0.02 expected"
     assert np.max(eig) == pytest.approx(hi, rel=0.04), "right edge (Tracy–Widom scale n^-2/3)"
@@ -214,8 +241,9 @@ def test_ntk_spectrum_matches_simulated_histogram_l2():
 # ---------------------------------------------------------------- compression, GMM, DEQ
 def test_ternary_matches_relu_constant_b():
     f = rmt.match_ternary("relu")
-    assert rmt.normalised_activation(f).b == pytest.approx(rmt.normalised_activation("relu").b,
-                                                           abs=1e-9)
+    assert rmt.normalised_activation(f).b == pytest.approx(
+        rmt.normalised_activation("relu").b, abs=1e-9
+    )
     with pytest.raises(ValueError, match="outside the range"):
         rmt.match_ternary("linear")
 
@@ -226,9 +254,16 @@ def test_equal_b_gives_equal_ck_spectra_in_simulation():
     tern = rmt.match_ternary("relu")
     ev = {}
     for name, act in [("relu", "relu"), ("ternary", tern)]:
-        ev[name] = np.concatenate([np.linalg.eigvalsh(rmt.simulate_deep_network(
-            rmt.sphere_data(d0, n, rng=s), [800, 800], act, rng=100 + s, ntk=False).ck[-1])
-            for s in range(2)])
+        ev[name] = np.concatenate(
+            [
+                np.linalg.eigvalsh(
+                    rmt.simulate_deep_network(
+                        rmt.sphere_data(d0, n, rng=s), [800, 800], act, rng=100 + s, ntk=False
+                    ).ck[-1]
+                )
+                for s in range(2)
+            ]
+        )
     gap = np.max(np.abs(np.quantile(ev["relu"], q) - np.quantile(ev["ternary"], q)))
     assert gap < 0.05, f"quantile gap {gap:.3f} between ReLU and matched ternary CK (L=2)"
 
@@ -261,8 +296,9 @@ def test_gmm_equivalent_and_compression_in_simulation():
     sims = {}
     for name, act in [("relu", "relu"), ("ternary", tern)]:
         sc = rmt.gmm_ck_scalars([act], tau0)
-        K = rmt.simulate_deep_network(X, [N], [act], rng=5, ntk=False, normalise=False,
-                                      taus=sc.tau).ck[-1]
+        K = rmt.simulate_deep_network(
+            X, [N], [act], rng=5, ntk=False, normalise=False, taus=sc.tau
+        ).ck[-1]
         sims[name] = (np.linalg.eigvalsh(K), sc)
     ev_r, sc_r = sims["relu"]
     Kt = rmt.gmm_ck_equivalent(X, lab, cov, sc_r)
@@ -272,8 +308,9 @@ def test_gmm_equivalent_and_compression_in_simulation():
     emp = np.array([np.mean(ev_r**k) for k in (1, 2, 3)])
     assert np.allclose(emp, pred, rtol=0.03), "K̃ with MP width noise vs simulated moments: 3%"
     ev_t = sims["ternary"][0]
-    assert np.mean(ev_t) - np.mean(ev_r) == pytest.approx(shift, abs=0.01), \
+    assert np.mean(ev_t) - np.mean(ev_r) == pytest.approx(shift, abs=0.01), (
         "the ternary CK sits shifted by Δ = τ_T² - τ_σ²"
+    )
 
 
 def test_deq_fixed_point_and_linear_coefficient_match_simulation():
@@ -297,15 +334,29 @@ def test_deq_rejects_unstable_recurrence():
 
 def test_finite_width_density_of_identity_kernel_is_mp():
     x = np.array([0.3, 1.0, 2.0])
-    assert np.allclose(rmt.finite_width_density(x, np.ones(10), 0.5), rmt.mp_density(x, 0.5),
-                       atol=1e-5)
+    assert np.allclose(
+        rmt.finite_width_density(x, np.ones(10), 0.5), rmt.mp_density(x, 0.5), atol=1e-5
+    )
 
 
-def test_simulator_is_seeded_and_ntk_trace_exact_for_rademacher():
+def test_simulator_is_seeded_and_ntk_trace_matches_the_limit():
     X = rmt.sphere_data(60, 30, rng=0)
     s1 = rmt.simulate_deep_network(X, [90], rng=3)
     s2 = rmt.simulate_deep_network(X, [90], rng=3)
     assert np.array_equal(s1.ntk, s2.ntk)
+    s3 = rmt.simulate_deep_network(X, [90], rng=4)
+    assert not np.array_equal(s1.ntk, s3.ntk), "the seed is used"
+    # (1/n) tr K^NTK = (1/n) tr K_1 + (1/n) Σ_j ‖x_j‖² ‖g_j‖², each term → its mean: 1 + a_σ.
+    tr = np.mean(
+        [
+            np.trace(rmt.simulate_deep_network(rmt.sphere_data(400, 200, rng=k), [800], rng=k).ntk)
+            / 200
+            for k in range(2)
+        ]
+    )
+    assert tr == pytest.approx(rmt.ntk_weights(1).trace, rel=0.02), (
+        "trace: d = 800, n = 200, 2 seeds: sampling error ~0.5%"
+    )
     with pytest.raises(TypeError, match="rng"):
         rmt.simulate_deep_network(X, [90], rng=None)
 
@@ -313,7 +364,179 @@ def test_simulator_is_seeded_and_ntk_trace_exact_for_rademacher():
 def test_sample_deep_spectrum_matches_limit_trace_and_validates():
     ev = rmt.sample_deep_spectrum(150, [0.5, 0.5, 0.5], "tanh", kernel="ntk", seeds=2, rng=1)
     assert ev.shape == (2, 150)
-    assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), \
+    assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), (
         "mean NTK eigenvalue → Σ a^k (n = 150, 2 seeds: 5%)"
+    )
     with pytest.raises(ValueError, match="kernel"):
         rmt.sample_deep_spectrum(10, [0.5], kernel="rf", rng=0)
+
+
+# ---------------------------------------------------------------- issue 12: silent garbage
+def _ck_chain(mL, z, gammas, b):
+    """(z_ℓ, m_ℓ), ℓ = L..0, of the subordination chain of the CK recursion from m_L(z)."""
+    g = np.asarray(gammas, float)
+    s, t = 1 - b * b, b * b
+    zs, ms = [z], [mL]
+    for ell in range(g.size - 1, 0, -1):
+        w = 1 - g[ell] - g[ell] * zs[-1] * ms[-1]
+        zs.append((zs[-1] / w - s) / t)
+        ms.append(t * w * ms[-1])
+    return np.array(zs), np.array(ms)
+
+
+def _ck_polynomial_residual(m, z, gammas, b):
+    """Relative residual of m_L(z) in the algebraic equation of degree 2^(L+1) of the CK law.
+
+    With p_ℓ = z_ℓ m_ℓ the chain is polynomial in m = m_L: w_ℓ = 1 - γ_ℓ - γ_ℓ p_ℓ,
+    m_{ℓ-1} = b² w_ℓ m_ℓ, p_{ℓ-1} = p_ℓ - (1 - b²) w_ℓ m_ℓ, and MP_γ₀ at the bottom gives
+    γ₀ p₀ m₀ + p₀ + (γ₀ - 1) m₀ + 1 = 0.
+    """
+    g = np.asarray(gammas, float)
+    s, t = 1 - b * b, b * b
+    p = z * m
+    for ell in range(g.size - 1, 0, -1):
+        wm = (1 - g[ell] - g[ell] * p) * m
+        m, p = t * wm, p - s * wm
+    terms = np.array([g[0] * p * m, p, (g[0] - 1) * m, 1.0])
+    return abs(terms.sum()) / np.abs(terms).sum()
+
+
+def test_ck_density_of_six_narrow_layers_stays_on_the_stieltjes_branch():
+    # Issue 12: 0.01031, 0.01429, 0.01030 at x = 4.171, 4.172, 4.173 (a jump to another root).
+    g = [10.0] * 6
+    b = rmt.normalised_activation("relu").b
+    x = np.array([4.170, 4.171, 4.172, 4.173, 4.174])
+    m = rmt.ck_stieltjes(x + 1e-6j, g)
+    for xi, mi in zip(x, m):
+        assert _ck_polynomial_residual(mi, xi + 1e-6j, g, b) < 1e-12, "a root of the CK equation"
+        zs, ms = _ck_chain(mi, xi + 1e-6j, g, b)
+        assert np.all(zs.imag > 0) and np.all(ms.imag > 0), "the Stieltjes (subordination) branch"
+    rho = rmt.ck_density(x, g)
+    assert np.allclose(rho, m.imag / np.pi)
+    assert np.max(np.abs(np.diff(rho, 2))) < 1e-6, "smooth: no isolated jump (was 4e-3)"
+
+
+def test_ntk_edges_inside_a_wide_enclosure():
+    # Issue 12: six layers at γ = 3 gave "no support found" (support ≈ [16, 63], enclosure ≈ 1e5).
+    g = [3.0] * 6
+    left, right = rmt.ntk_edges(g)
+    mean = rmt.ntk_weights(5).trace
+    assert 15 < left < mean < right < 64
+    w = right - left
+    inside = rmt.ntk_density(np.array([left + 0.01 * w, right - 0.01 * w]), g)
+    outside = rmt.ntk_density(np.array([left - 0.01 * w, right + 0.01 * w]), g)
+    assert np.all(inside > 1e-4) and np.all(outside < 1e-6), "density changes at the edges"
+    with pytest.raises(ValueError, match="resolution"):
+        rmt.ntk_edges([0.5, 0.5], resolution=1e-300)
+
+
+def _narayana_moment(k, g):
+    from math import comb
+
+    return sum(comb(k, r) * comb(k, r - 1) // k * g ** (r - 1) for r in range(1, k + 1))
+
+
+def _nc_moments_bruteforce(nu, gamma, k_max):
+    """Σ over non-crossing partitions by block sizes (Kreweras' count), exact rationals."""
+    from fractions import Fraction
+    from math import factorial
+
+    def partitions(k, largest):
+        if k == 0:
+            yield []
+            return
+        for first in range(min(k, largest), 0, -1):
+            for rest in partitions(k - first, first):
+                yield [first, *rest]
+
+    out = []
+    for k in range(1, k_max + 1):
+        total = Fraction(0)
+        for part in partitions(k, k):
+            r = len(part)
+            counts = np.bincount(part)
+            coef = Fraction(factorial(k), factorial(k - r + 1))
+            for c in counts:
+                coef /= factorial(int(c))
+            term = coef * gamma ** (r - 1)
+            for j in part:
+                term *= nu[j - 1]
+            total += term
+        out.append(total)
+    return out
+
+
+def test_free_mp_moments_match_the_non_crossing_partition_sum():
+    from fractions import Fraction
+
+    nu = [Fraction(j + 2, 3) ** j for j in range(1, 13)]
+    exact = _nc_moments_bruteforce(nu, Fraction(3, 7), 12)
+    fast = deep._free_mp_moments(np.array([float(v) for v in nu]), 3 / 7)
+    assert np.allclose(fast, [float(v) for v in exact], rtol=1e-13, atol=0)
+
+
+def test_high_moments_against_closed_forms():
+    # L = 0: both are MP moments (Narayana polynomials, exact integers).
+    for k in (1, 50, 100, 200):
+        ref = _narayana_moment(k, 0.5)
+        assert rmt.ck_moments(k, [0.5])[-1] == pytest.approx(ref, rel=1e-13)
+    ntk0 = rmt.ntk_moments(200, [0.5])
+    assert np.allclose(
+        ntk0[[0, 49, 99, 199]], [_narayana_moment(k, 0.5) for k in (1, 50, 100, 200)], rtol=1e-9
+    ), "NTK contour at L = 0 vs Narayana (was NaN past k = 300)"
+    # L = 2: the same Bernstein-ellipse contour, applied to the CK transform, vs the closed form.
+    gam = np.array([0.5, 0.7, 0.6])
+    b = rmt.normalised_activation("relu").b
+    sh, sl = deep._layer_maps(gam, b)
+    m = lambda z: deep._ck_solve(z, gam, sh, sl, 1e-13)  # noqa: E731
+    left, right = deep._support_edges(m, 0.0, deep._upper_bound(gam, sh, sl), 1.0, 1e-6)
+    contour = deep._edge_contour_moments(m, left, right, 150)
+    closed = rmt.ck_moments(150, gam)
+    assert np.allclose(contour[[0, 49, 99, 149]], closed[[0, 49, 99, 149]], rtol=1e-8), (
+        "the old wide contour was off by orders of magnitude at k = 100"
+    )
+    assert np.all(np.isfinite(rmt.ck_moments(25, [0.5, 0.5]))), "was OverflowError"
+    with pytest.raises(ValueError, match="k_max"):
+        rmt.ntk_moments(401, [0.5, 0.5])
+    with pytest.raises(ValueError, match="k_max"):
+        rmt.ck_moments(400, [10.0] * 6)  # the moments of order ~150 and beyond overflow
+
+
+def test_ntk_traces_match_simulation():
+    n, d0, d1 = 400, 800, 800
+    z = np.array([-1.0, 1.5 + 0.8j])
+    U = rmt.ntk_traces(z, [n / d0, n / d1])
+    sims = []
+    for seed in range(2):
+        X0 = rmt.sphere_data(d0, n, rng=30 + seed)
+        s = rmt.simulate_deep_network(X0, [d1], rng=seed)
+        Q = [np.linalg.inv(s.ntk - zz * np.eye(n)) for zz in z]
+        sims.append([[np.trace(K @ Qz) / n for K in s.ck] for Qz in Q])
+    assert np.allclose(np.mean(sims, 0), U, rtol=0.03), (
+        "(1/n) tr K_j (K^NTK - z)^-1 at n = 400, 2 seeds: 3%"
+    )
+    w = rmt.ntk_weights(1)
+    assert np.allclose(
+        np.sum(w.q * U, axis=1) + (w.shift - z) * rmt.ntk_stieltjes(z, [0.5, 0.5]), 1.0
+    ), "Σ q_j U_j + (r_+ - z) m = 1"
+
+
+def test_finite_width_density_of_a_two_atom_kernel_matches_silverstein():
+    x = np.linspace(0.2, 4.5, 12)
+    eigs = np.repeat([0.5, 2.0], 5)
+    rho = rmt.finite_width_density(x, eigs, 0.3)
+    ref = rmt.silverstein_density(x, 0.3, [0.5, 2.0])
+    assert np.allclose(rho, ref, atol=1e-5), "two independent implementations of MP ⊠ ν"
+    assert np.max(rho) > 0.1
+
+
+def test_simulators_refuse_sizes_and_bad_controls():
+    X = rmt.sphere_data(5, 4, rng=0)
+    with pytest.raises(ValueError, match="width"):
+        rmt.simulate_deq(X, 10**9, rng=1)  # 8e18 bytes of recurrent weights
+    with pytest.raises(ValueError, match="max_iter"):
+        rmt.simulate_deq(X, 10, rng=1, max_iter=0)
+    with pytest.raises(ValueError, match="tol"):
+        rmt.simulate_deq(X, 10, rng=1, tol=-1.0)
+    with pytest.raises(ValueError, match="seeds"):
+        rmt.sample_deep_spectrum(10, [0.5], seeds=10**12, rng=0)

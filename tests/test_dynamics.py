@@ -1,4 +1,5 @@
 """Tests of rmtlib.dynamics: gradient flow / GD limits and the Gaussian-mixture dynamics."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,8 @@ def test_flow_at_infinity_is_ridgeless(gamma):
     lim = rmt.ridge_risk(gamma, 0.0, r2=1.0, sigma2=0.5)
     for f in ("bias", "variance", "train_error"):
         assert getattr(late, f) == pytest.approx(getattr(lim, f), rel=1e-9, abs=1e-12), (
-            f"{f}: the flow at t=1e6 must equal the ridgeless limit (quadrature error < 1e-9)")
+            f"{f}: the flow at t=1e6 must equal the ridgeless limit (quadrature error < 1e-9)"
+        )
     inf = rmt.gradient_flow_risk(np.inf, gamma, r2=1.0, sigma2=0.5)
     assert inf.excess_risk == pytest.approx(lim.excess_risk, rel=1e-14)
 
@@ -29,15 +31,20 @@ def test_flow_at_time_zero_is_the_null_estimator():
 @pytest.mark.parametrize("gamma,t", [(0.5, 0.7), (1.0, 3.0), (2.5, 20.0)])
 def test_flow_variance_matches_adaptive_quadrature(gamma, t):
     a, b = rmt.mp_edges(gamma)
-    ref = gamma * quad(lambda x: (1 - np.exp(-t * x)) ** 2 / x * rmt.mp_density(x, gamma),
-                       a, b, limit=200)[0]
+    ref = (
+        gamma
+        * quad(lambda x: (1 - np.exp(-t * x)) ** 2 / x * rmt.mp_density(x, gamma), a, b, limit=200)[
+            0
+        ]
+    )
     assert rmt.gradient_flow_risk(t, gamma, 0.0, 1.0).variance == pytest.approx(ref, rel=1e-8)
 
 
 def test_flow_bias_matches_moment_series_at_small_time():
     gamma, t = 0.6, 0.05
-    series = sum((-2 * t) ** k / np.prod(np.arange(1, k + 1)) * rmt.mp_moment(k, gamma)
-                 for k in range(25))
+    series = sum(
+        (-2 * t) ** k / np.prod(np.arange(1, k + 1)) * rmt.mp_moment(k, gamma) for k in range(25)
+    )
     assert rmt.gradient_flow_risk(t, gamma, 1.0, 0.0).bias == pytest.approx(series, rel=1e-12)
 
 
@@ -73,8 +80,12 @@ def test_invalid_inputs_raise():
 
 
 @settings(max_examples=30, deadline=None)
-@given(t=st.floats(0.0, 1e4), gamma=st.floats(0.05, 5.0), s2=st.floats(0.0, 3.0),
-       v0=st.floats(0.0, 2.0))
+@given(
+    t=st.floats(0.0, 1e4),
+    gamma=st.floats(0.05, 5.0),
+    s2=st.floats(0.0, 3.0),
+    v0=st.floats(0.0, 2.0),
+)
 def test_flow_errors_are_nonnegative_and_bias_decreases(t, gamma, s2, v0):
     r = rmt.gradient_flow_risk(np.array([t, 2 * t + 0.1]), gamma, 1.0, s2, v0)
     assert np.all(r.bias >= 0) and np.all(r.variance >= 0) and np.all(r.train_error >= 0)
@@ -88,10 +99,18 @@ def test_flow_simulation_matches_theory(p, n, init_var):
     ts = np.logspace(-2, 3, 15)
     sim = rmt.simulate_linear_dynamics(p, n, ts, 1.0, 1.0, init_var, reps=10, rng=0)
     th = rmt.gradient_flow_risk(ts, p / n, 1.0, 1.0, init_var)
-    np.testing.assert_allclose(sim.excess_risk.mean(0), th.excess_risk, atol=0.04,
-                               err_msg="n=400, 10 reps: fluctuations O(1/sqrt(n reps)) ≈ 0.02")
-    np.testing.assert_allclose(sim.train_error.mean(0), th.train_error, atol=0.06,
-                               err_msg="train error: ‖Xᵀβ*‖²/n fluctuates by ~sqrt(2/n)/sqrt(reps)")
+    np.testing.assert_allclose(
+        sim.excess_risk.mean(0),
+        th.excess_risk,
+        atol=0.04,
+        err_msg="n=400, 10 reps: fluctuations O(1/sqrt(n reps)) ≈ 0.02",
+    )
+    np.testing.assert_allclose(
+        sim.train_error.mean(0),
+        th.train_error,
+        atol=0.06,
+        err_msg="train error: ‖Xᵀβ*‖²/n fluctuates by ~sqrt(2/n)/sqrt(reps)",
+    )
 
 
 def test_gd_simulation_matches_theory():
@@ -101,16 +120,26 @@ def test_gd_simulation_matches_theory():
     np.testing.assert_allclose(sim.excess_risk.mean(0), th.excess_risk, atol=0.04)
 
 
-@pytest.mark.parametrize("p,n,m2,step,reg", [(256, 512, 1.0, 0.01, 0.0), (512, 256, 2.0, 0.05, 0.0),
-                                             (384, 384, 2.0, 0.1, 0.1)])
+@pytest.mark.parametrize(
+    "p,n,m2,step,reg",
+    [(256, 512, 1.0, 0.01, 0.0), (512, 256, 2.0, 0.05, 0.0), (384, 384, 2.0, 0.1, 0.1)],
+)
 def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, reg):
     ts = np.array([0, 1, 5, 20, 100, 500])
     sim = rmt.simulate_gmm_gd(p, n, m2, ts, step, reg, 0.1, reps=15, rng=1)
     th = rmt.gmm_gd_error(ts, p / n, m2, step, reg, 0.1)
-    np.testing.assert_allclose(sim["test_error"].mean(0), th.error, atol=0.015,
-                               err_msg="test misclassification: 15 reps, n≈400")
-    np.testing.assert_allclose(sim["train_error"].mean(0), th.train_error, atol=0.02,
-                               err_msg="train misclassification: 15 reps, n≈400")
+    np.testing.assert_allclose(
+        sim["test_error"].mean(0),
+        th.error,
+        atol=0.015,
+        err_msg="test misclassification: 15 reps, n≈400",
+    )
+    np.testing.assert_allclose(
+        sim["train_error"].mean(0),
+        th.train_error,
+        atol=0.02,
+        err_msg="train misclassification: 15 reps, n≈400",
+    )
 
 
 def test_gmm_spike_and_no_learning_at_time_zero():

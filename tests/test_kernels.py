@@ -1,4 +1,5 @@
 """Tests of rmtlib.kernels: exact random-feature kernels and the three Linear Equivalents."""
+
 import numpy as np
 import pytest
 
@@ -24,21 +25,29 @@ def test_rf_kernel_matches_monte_carlo_over_weights(name, small_data):
     assert np.abs(K - mc).max() < 0.02 * max(scale, 1), "2e5 weight draws: error ~ 0.5%"
 
 
-@pytest.mark.parametrize("name", ["relu", "abs", "sign", "step", "erf", "cos", "sin", "gaussian",
-                                  "leaky_relu", "poly2"])
+@pytest.mark.parametrize(
+    "name", ["relu", "abs", "sign", "step", "erf", "cos", "sin", "gaussian", "leaky_relu", "poly2"]
+)
 def test_closed_form_kernel_equals_hermite_series(name, small_data):
     a = np.sum(small_data**2, axis=0)
     H = _mehler_kernel(ACTIVATIONS[name], a, a, small_data.T @ small_data, True)
-    np.testing.assert_allclose(rmt.rf_kernel(small_data, activation=name), H, atol=1e-4,
-                               err_msg="Mehler series with 40 terms at |rho| < 0.6")
+    np.testing.assert_allclose(
+        rmt.rf_kernel(small_data, activation=name),
+        H,
+        atol=1e-4,
+        err_msg="Mehler series with 40 terms at |rho| < 0.6",
+    )
 
 
 def test_rf_equivalent_operator_norm_error_shrinks_on_sphere():
     errs = []
     for p, n in [(150, 120), (600, 480)]:
         X = rmt.sphere_data(p, n, rng=3)
-        errs.append(np.linalg.norm(rmt.rf_kernel(X, activation="relu")
-                                   - rmt.rf_kernel_equivalent(X, "relu"), 2))
+        errs.append(
+            np.linalg.norm(
+                rmt.rf_kernel(X, activation="relu") - rmt.rf_kernel_equivalent(X, "relu"), 2
+            )
+        )
     assert errs[1] < 0.7 * errs[0] and errs[1] < 0.02, f"O(p^-1/2) decay expected; got {errs}"
 
 
@@ -71,12 +80,17 @@ def test_distance_equivalent_error_shrinks_with_p():
     errs = []
     for p in (200, 800):
         n = p // 2
-        M = np.zeros((2, p)); M[0, 0], M[1, 0] = 2.0, -2.0
-        cov = np.ones((2, p)); cov[1] *= 1 + 3 / np.sqrt(p)
+        M = np.zeros((2, p))
+        M[0, 0], M[1, 0] = 2.0, -2.0
+        cov = np.ones((2, p))
+        cov[1] *= 1 + 3 / np.sqrt(p)
         X, y = rmt.gaussian_mixture(p, n, M, rng=6, covariances=cov)
         g = lambda t: np.exp(-t / 2)  # noqa: E731
-        errs.append(np.linalg.norm(rmt.distance_kernel(X, g)
-                                   - rmt.distance_kernel_equivalent(X, g, y, M, cov), 2))
+        errs.append(
+            np.linalg.norm(
+                rmt.distance_kernel(X, g) - rmt.distance_kernel_equivalent(X, g, y, M, cov), 2
+            )
+        )
     assert errs[1] < 0.6 * errs[0] and errs[1] < 0.08, f"errors {errs}"
 
 

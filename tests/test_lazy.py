@@ -1,4 +1,5 @@
 """Tests of rmtlib.lazy: contour-integral dynamics against independent routes and simulation."""
+
 import numpy as np
 import pytest
 from scipy.linalg import expm
@@ -18,8 +19,9 @@ def test_contour_integral_matches_density_quadrature():
     rho = rmt.ntk_density(x, GAM)
     t = np.array([0.1, 0.5, 2.0])
     quad = np.trapezoid(np.exp(-2 * np.outer(t, x)) * rho, x, axis=1)
-    assert np.allclose(rmt.lazy_training_loss(t, GAM), quad, atol=2e-4), \
+    assert np.allclose(rmt.lazy_training_loss(t, GAM), quad, atol=2e-4), (
         "∮ e^{-2tz} m(z) dz vs ∫ e^{-2tx} ρ(x) dx (grid error ~1e-4 at the edges)"
+    )
 
 
 def test_pure_noise_and_structured_losses_match_simulation():
@@ -36,22 +38,23 @@ def test_pure_noise_and_structured_losses_match_simulation():
         B = np.random.default_rng(seed).standard_normal((d0, 30))
         B *= np.sqrt(d0) / np.linalg.norm(B, axis=0)
         sig.append(rmt.empirical_training_loss(t, K, X0.T @ B))
-    assert np.allclose(np.mean(noise, 0), th_noise, rtol=0.03, atol=2e-4), \
+    assert np.allclose(np.mean(noise, 0), th_noise, rtol=0.03, atol=2e-4), (
         "(1/n) Σ e^{-2tλ_i} vs contour integral: 2 seeds, n = 500"
-    assert np.allclose(np.mean(sig, 0), th_sig, rtol=0.06, atol=2e-4), \
+    )
+    assert np.allclose(np.mean(sig, 0), th_sig, rtol=0.06, atol=2e-4), (
         "structured labels through U_0: 2 seeds × 30 targets"
+    )
 
 
 def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     eta = 0.5 * rmt.gd_step_limit(GAM)
     lo, hi = rmt.ntk_edges(GAM)
     assert rmt.gd_step_limit(GAM) == pytest.approx(2 / hi)
-    lam, w = np.linspace(lo, hi, 4001), None
+    lam = np.linspace(lo, hi, 4001)
     rho = rmt.ntk_density(lam, GAM)
     k = np.array([1, 5, 20])
     quad = np.trapezoid((1 - eta * lam[None, :]) ** (2 * k[:, None]) * rho, lam, axis=1)
     assert np.allclose(rmt.lazy_training_loss(k, GAM, step=eta), quad, atol=3e-4)
-    assert w is None
 
 
 def test_gd_diverges_above_the_step_limit_in_simulation():
@@ -99,5 +102,15 @@ def test_long_times_stay_positive_and_below_the_slowest_mode():
     lo, _ = rmt.ntk_edges(GAM)
     t = np.array([5.0, 30.0, 100.0])
     loss = rmt.lazy_training_loss(t, GAM)
-    assert np.all(loss >= 0) and np.all(loss <= np.exp(-2 * t * lo) * (1 + 1e-9)), \
+    assert np.all(loss >= 0) and np.all(loss <= np.exp(-2 * t * lo) * (1 + 1e-9)), (
         "0 <= ∫ e^{-2tλ} dμ <= e^{-2tλ_-}: no cancellation error at large t"
+    )
+
+
+def test_one_step_errors_name_the_parameter():
+    with pytest.raises(TypeError, match="target"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, target=None)
+    with pytest.raises(TypeError, match="activation"):
+        rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, activation=lambda: 0.0)
+    with pytest.raises(ValueError, match="n, p, N"):
+        rmt.one_step_feature_learning(1.0, 10**7, 10**6, 20, rng=0)

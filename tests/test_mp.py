@@ -1,4 +1,5 @@
 """Marchenko–Pastur and semicircle laws: closed forms against quadrature, moments and simulation."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,8 +14,9 @@ variances = st.floats(0.2, 5.0)
 
 def _quad_continuous(fun, c, s2=1.0):
     a, b = rmt.mp_edges(c, s2)
-    val, _ = integrate.quad(lambda x: fun(x) * rmt.mp_density(x, c, s2), a, b, limit=200,
-                            epsabs=1e-12, epsrel=1e-12)
+    val, _ = integrate.quad(
+        lambda x: fun(x) * rmt.mp_density(x, c, s2), a, b, limit=200, epsabs=1e-12, epsrel=1e-12
+    )
     return val
 
 
@@ -27,7 +29,7 @@ def test_density_mass_plus_atom_is_one(c):
 @pytest.mark.parametrize("c,s2", [(0.3, 1.0), (0.5, 2.0), (2.5, 0.7)])
 def test_moments_match_quadrature_and_narayana(c, s2):
     for k in range(1, 6):
-        quad = _quad_continuous(lambda x: x**k, c, s2)  # the atom at 0 adds nothing for k >= 1
+        quad = _quad_continuous(lambda x, k=k: x**k, c, s2)  # the atom at 0 adds nothing for k >= 1
         assert abs(quad - rmt.mp_moment(k, c, s2)) < 1e-8 * s2**k * 10, f"moment {k} vs quad"
     plan = [s2, s2**2 * (1 + c), s2**3 * (1 + 3 * c + c**2), s2**4 * (1 + 6 * c + 6 * c**2 + c**3)]
     for k, v in enumerate(plan, start=1):
@@ -234,8 +236,17 @@ def _narayana_exact(k, c, s2):
     return s2**k * sum(c**r * Fraction(comb(k, r) * comb(k - 1, r), r + 1) for r in range(k))
 
 
-@pytest.mark.parametrize("k,c,s2", [(2000, 0.5, 0.3), (2000, 2.0, 0.1), (500, 1.0, 1.0),
-                                    (41, 0.25, 1.0), (40, 0.25, 1.0), (7, 3.0, 0.5)])
+@pytest.mark.parametrize(
+    "k,c,s2",
+    [
+        (2000, 0.5, 0.3),
+        (2000, 2.0, 0.1),
+        (500, 1.0, 1.0),
+        (41, 0.25, 1.0),
+        (40, 0.25, 1.0),
+        (7, 3.0, 0.5),
+    ],
+)
 def test_high_moments_match_exact_rational_arithmetic(k, c, s2):
     exact = _narayana_exact(k, c, s2)
     assert rmt.mp_moment(k, c, s2) == pytest.approx(float(exact), rel=1e-12)
@@ -262,8 +273,9 @@ def test_laws_with_huge_variance_or_extreme_ratio():
     # The law with variance σ² is σ² times the unit one; ratios whose support cannot be
     # resolved in double precision are refused.
     assert rmt.mp_cdf(1e300, 0.5, 1e300) == pytest.approx(rmt.mp_cdf(1.0, 0.5), rel=1e-14)
-    assert rmt.mp_density(2e300, 0.5, 1e300) == pytest.approx(rmt.mp_density(2.0, 0.5) / 1e300,
-                                                              rel=1e-14)
+    assert rmt.mp_density(2e300, 0.5, 1e300) == pytest.approx(
+        rmt.mp_density(2.0, 0.5) / 1e300, rel=1e-14
+    )
     s = rmt.mp_sample(1000, 0.5, 1e300, rng=0)
     assert np.all(np.isfinite(s)) and 0.08e300 < s.min() and s.max() < 2.92e300
     for c in (1e-300, 1e300):

@@ -1,4 +1,5 @@
 """Guards on the committed chapter notebooks (nbval passes an unexecuted notebook silently)."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def test_notebook_is_fully_executed_top_to_bottom(path):
     _, cells = _code_cells(path)
     counts = [c.get("execution_count") for c in cells]
     assert all(counts), f"{path.name}: unexecuted code cells (run ./rmtbook execute {path})"
-    assert counts == list(range(1, len(counts) + 1)), \
+    assert counts == list(range(1, len(counts) + 1)), (
         f"{path.name}: execution counts {counts} are not one top-to-bottom run"
+    )
     errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors, f"{path.name}: a committed output is an error"
 
@@ -57,21 +59,31 @@ def test_notebook_is_small_and_uses_png_figures(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_widget_cells_are_saved_and_excluded_from_nbval(path):
     nb, cells = _code_cells(path)
-    widget_cells = [c for c in cells if any(
-        "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.get("outputs", []))]
+    widget_cells = [
+        c
+        for c in cells
+        if any(
+            "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+            for o in c.get("outputs", [])
+        )
+    ]
     for c in widget_cells:
-        assert "nbval-ignore-output" in c["metadata"].get("tags", []), \
+        assert "nbval-ignore-output" in c["metadata"].get("tags", []), (
             f"{path.name}: widget cell not tagged nbval-ignore-output:\n{''.join(c['source'])[:200]}"
+        )
         assert "continuous_update=True" not in "".join(c["source"])
     if widget_cells:
         state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json")
-        assert state and state.get("state"), f"{path.name}: widget state not stored (static page empty)"
+        assert state and state.get("state"), (
+            f"{path.name}: widget state not stored (static page empty)"
+        )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_notebook_is_seeded_and_styled(path):
     _, cells = _code_cells(path)
     src = "\n".join("".join(c["source"]) for c in cells)
-    assert not re.search(r"np\.random\.(seed|rand|randn|normal|uniform|choice|standard_normal)\(",
-                         src), f"{path.name}: global NumPy random state (pass rng=seed to rmtlib)"
+    assert not re.search(
+        r"np\.random\.(seed|rand|randn|normal|uniform|choice|standard_normal)\(", src
+    ), f"{path.name}: global NumPy random state (pass rng=seed to rmtlib)"
     assert "rmt.use_book_style()" in src, f"{path.name}: the house style is not set"

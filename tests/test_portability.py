@@ -5,6 +5,7 @@ OpenBLAS kernel (``OPENBLAS_CORETYPE``) other than the one this CPU selects, whi
 order of floating-point operations of every matrix product and decomposition. An output that
 prints a number at round-off level differs there, as it would on another x86-64 machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Kernels that every x86-64 OpenBLAS build has (DYNAMIC_ARCH); the first that differs is used.
 KERNELS = ("Sandybridge", "Nehalem", "Prescott")
-_PROBE = ("import json, threadpoolctl, numpy; print(json.dumps([i.get('architecture') for i in "
-          "threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']))")
+_PROBE = (
+    "import json, threadpoolctl, numpy; print(json.dumps([i.get('architecture') for i in "
+    "threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']))"
+)
 
 
 def _kernels(env):
-    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, check=True
+    )
     return [str(k).lower() for k in json.loads(out.stdout)]
 
 
@@ -31,12 +35,29 @@ def test_chapters_pass_nbval_under_another_blas_kernel():
     native = _kernels(base)
     assert native, "numpy is expected to use OpenBLAS (the wheel's BLAS)"
     other = next(k for k in KERNELS if k.lower() not in native)
-    env = {**base, "OPENBLAS_NUM_THREADS": "1", "OPENBLAS_CORETYPE": other,
-           "PYTHONWARNINGS": "ignore"}
+    env = {
+        **base,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OPENBLAS_CORETYPE": other,
+        "PYTHONWARNINGS": "ignore",
+    }
     assert _kernels(env) == [other.lower()] * len(native), "OPENBLAS_CORETYPE was not applied"
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
-           "--nbval", "--nbval-sanitize-with", "tests/sanitize.cfg",
-           "--nbval-cell-timeout", "300", "chapters"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-q",
+        "--nbval",
+        "--nbval-sanitize-with",
+        "tests/sanitize.cfg",
+        "--nbval-cell-timeout",
+        "300",
+        "chapters",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, (
         f"nbval under OPENBLAS_CORETYPE={other} (native: {native[0]}), one thread, failed: a "

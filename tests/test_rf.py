@@ -1,13 +1,16 @@
 """Tests of rmtlib.rf: RF Gram spectrum, LLC and RFF ridge errors, Mei–Montanari."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rmtlib as rmt
 
 
 def _gmm(p, n, seed):
-    M = np.zeros((2, p)); M[0, 0], M[1, 0] = 2.0, -2.0
+    M = np.zeros((2, p))
+    M[0, 0], M[1, 0] = 2.0, -2.0
     X, lab = rmt.gaussian_mixture(p, n, M, rng=seed)
     return X / np.sqrt(p), 2.0 * lab - 1
 
@@ -21,8 +24,12 @@ def data():
 
 def test_gram_stieltjes_with_identity_kernel_is_marchenko_pastur():
     z = np.array([-1.0 + 1e-9j, 0.5 + 0.3j, 2 + 0.01j])
-    np.testing.assert_allclose(rmt.rf_gram_stieltjes(z, 0.5, [1.0]), rmt.mp_stieltjes(z, 0.5),
-                               atol=1e-8, err_msg="Φ = I: G is a Wishart matrix")
+    np.testing.assert_allclose(
+        rmt.rf_gram_stieltjes(z, 0.5, [1.0]),
+        rmt.mp_stieltjes(z, 0.5),
+        atol=1e-8,
+        err_msg="Φ = I: G is a Wishart matrix",
+    )
 
 
 def test_gram_density_matches_simulation_iid_relu():
@@ -59,6 +66,7 @@ def test_rf_ridge_vectorised_equals_scalar_calls(data):
 
 def test_single_kernel_path_agrees_with_general_multi_kernel_path(data):
     from rmtlib.rf import _multi_kernel_errors
+
     X, y, Xt, yt = data
     K, Kt = rmt.rf_kernel(X, activation="relu"), rmt.rf_kernel(Xt, X, activation="relu")
     d = np.diag(rmt.rf_kernel(Xt, activation="relu"))
@@ -92,29 +100,38 @@ def test_mei_montanari_relu_zeta_and_peak_at_interpolation_threshold():
 
 def test_mei_montanari_equal_zeta_gives_equal_curves():
     from scipy.optimize import brentq
+
     relu = rmt.mei_montanari_constants("relu")
     # a different family, tanh(a t), tuned to ReLU's ζ
-    a = brentq(lambda a: rmt.mei_montanari_constants(lambda u: np.tanh(a * u)).zeta - relu.zeta,
-               0.05, 50)
+    a = brentq(
+        lambda a: rmt.mei_montanari_constants(lambda u: np.tanh(a * u)).zeta - relu.zeta, 0.05, 50
+    )
     c2 = rmt.mei_montanari_constants(lambda u: np.tanh(a * u))
     psi1 = [0.5, 2.5, 6.0]
     r1 = rmt.mei_montanari_risk(psi1, 2.0, 0.01 * relu.mu_star**2)
-    r2 = rmt.mei_montanari_risk(psi1, 2.0, 0.01 * c2.mu_star**2,
-                                activation=lambda u: np.tanh(a * u))
+    r2 = rmt.mei_montanari_risk(
+        psi1, 2.0, 0.01 * c2.mu_star**2, activation=lambda u: np.tanh(a * u)
+    )
     assert np.isclose(c2.zeta, relu.zeta)
-    np.testing.assert_allclose(r1.excess_risk, r2.excess_risk, rtol=1e-8,
-                               err_msg="the risk depends on σ only through ζ at equal λ̄")
+    np.testing.assert_allclose(
+        r1.excess_risk,
+        r2.excess_risk,
+        rtol=1e-8,
+        err_msg="the risk depends on σ only through ζ at equal λ̄",
+    )
 
 
 def test_mei_montanari_matches_simulation_at_moderate_d():
     d = 150
     for N, lam in [(300, 1e-3), (75, 1e-2), (600, 0.1)]:
-        sim = rmt.mei_montanari_simulate(d, N, 2 * d, lam, F1sq=1.0, tau2=0.2, rng=2,
-                                         n_draws=6, n_test=1000)
+        sim = rmt.mei_montanari_simulate(
+            d, N, 2 * d, lam, F1sq=1.0, tau2=0.2, rng=2, n_draws=6, n_test=1000
+        )
         th = rmt.mei_montanari_risk(N / d, 2.0, lam, F1sq=1.0, tau2=0.2)
         se = sim.std() / np.sqrt(sim.size)
-        assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, \
+        assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, (
             f"N={N}: sim {sim.mean():.3f} vs theory {float(th.excess_risk):.3f}"
+        )
 
 
 @settings(max_examples=15, deadline=None)
@@ -122,16 +139,23 @@ def test_mei_montanari_matches_simulation_at_moderate_d():
 def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, loglam):
     r = rmt.mei_montanari_risk(psi1, psi2, 10**loglam)
     assert r.bias >= -1e-10 and r.variance >= -1e-10 and r.chi < 0
-    assert np.isclose(r.excess_risk, r.bias) and np.isclose(r.test_mse, r.excess_risk)
+
+
+def test_mei_montanari_large_ridge_limit_is_the_null_predictor():
+    # λ → ∞: â → 0, so the excess risk tends to ‖f‖² = F1² + F⋆² and the variance to 0.
+    r = rmt.mei_montanari_risk([0.5, 2.0, 5.0], 2.0, 1e6, F1sq=1.0, Fstar_sq=0.5, tau2=0.3)
+    assert np.allclose(r.bias, 1.0, rtol=1e-4) and np.allclose(r.variance, 0.0, atol=1e-4)
+    assert np.allclose(r.excess_risk, 1.5, rtol=1e-4)
 
 
 def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
     # Anderson mixing alone stalls here (ψ₁ ≈ ψ₂, λ̄ = 3e-4); continuation + Newton must solve it
     zeta = rmt.mei_montanari_constants("relu").zeta
     p1, p2, lb = 2.0849, 2.0, 3e-4
-    r = rmt.mei_montanari_risk(p1, p2, lb * rmt.mei_montanari_constants("relu").mu_star**2)
-    v = rmt.mei_montanari_fixed_point(1j * np.sqrt(p1 * p2 * lb), p1, p2, zeta,
-                                      nu0=np.array([0.1j, 0.1j]))
+    r = rmt.mei_montanari_risk(p1, p2, lb * rmt.mei_montanari_constants("relu").mu_star ** 2)
+    v = rmt.mei_montanari_fixed_point(
+        1j * np.sqrt(p1 * p2 * lb), p1, p2, zeta, nu0=np.array([0.1j, 0.1j])
+    )
     n1, n2 = v
     den = 1 - zeta**2 * n1 * n2
     assert np.isclose(n1, p1 / (-1j * np.sqrt(p1 * p2 * lb) - n2 - zeta**2 * n2 / den), rtol=1e-9)
@@ -162,3 +186,15 @@ def test_bad_inputs_raise_clear_errors():
         rmt.rf_ridge_errors(X, [1, 2, 3], X, [1, 2, 3], 0, 0.1)
     with pytest.raises(TypeError, match="rng"):
         rmt.rf_ridge_simulate(X, [1, 2, 3], X, [1, 2, 3], 2, 0.1, rng=None)
+
+
+def test_errors_name_the_parameter_at_fault():
+    with pytest.raises(ValueError, match="n_test"):
+        rmt.mei_montanari_simulate(30, 60, 60, 0.1, rng=0, n_test=0)
+    with pytest.raises(ValueError, match="kernel_eigs"):
+        rmt.rf_gram_density(1.0, 0.5, [])
+    X = rmt.sphere_data(5, 6, rng=0)
+    with pytest.raises(ValueError, match="n_features"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 10**12, 0.1, rng=0)
+    with pytest.raises(ValueError, match="n_draws"):
+        rmt.rf_ridge_simulate(X, X[0], X, X[0], 3, 0.1, rng=0, n_draws=10**12)

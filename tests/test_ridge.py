@@ -1,4 +1,5 @@
 """Tests of rmtlib.ridge: closed forms, the κ equation, and seeded simulations."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,7 +32,8 @@ def test_ridge_tends_to_ridgeless_as_lambda_vanishes(gamma):
     for f in ("bias", "variance", "train_error"):
         assert getattr(small, f) == pytest.approx(getattr(limit, f), rel=1e-5, abs=1e-9), (
             f"{f}: λ=1e-9 must be within 1e-5 (relative) of the ridgeless limit (linear in λ, "
-            "slope ~ 1/|1-γ|³)")
+            "slope ~ 1/|1-γ|³)"
+        )
 
 
 def test_interpolation_peak_is_infinite_only_without_ridge():
@@ -55,7 +57,8 @@ def test_optimal_ridge_risk_equals_sigma2_gamma_m(gamma, r2, sigma2):
     m = rmt.mp_stieltjes(-opt.lam, gamma).real
     assert opt.excess_risk == pytest.approx(sigma2 * gamma * m, rel=1e-12)
     assert rmt.ridge_risk(gamma, opt.lam, r2, sigma2).excess_risk == pytest.approx(
-        opt.excess_risk, rel=1e-12), "R(λ*) from ridge_risk must equal σ²γ m(-λ*)"
+        opt.excess_risk, rel=1e-12
+    ), "R(λ*) from ridge_risk must equal σ²γ m(-λ*)"
     grid = rmt.ridge_risk(gamma, opt.lam * np.logspace(-2, 2, 41), r2, sigma2).excess_risk
     assert np.all(grid >= opt.excess_risk - 1e-12), "λ* must minimise the risk over a λ grid"
 
@@ -66,8 +69,10 @@ def test_optimal_ridge_removes_double_descent():
     assert np.all(np.diff(risk) > 0), "the optimally tuned risk must increase monotonically in γ"
 
 
-@pytest.mark.parametrize("gamma,lam", [(0.25, 0.5), (0.5, 1.0), (1.0, 0.01), (2.0, 0.1),
-                                       (4.0, 2.0), (3.0, 0.0), (0.5, 0.0)])
+@pytest.mark.parametrize(
+    "gamma,lam",
+    [(0.25, 0.5), (0.5, 1.0), (1.0, 0.01), (2.0, 0.1), (4.0, 2.0), (3.0, 0.0), (0.5, 0.0)],
+)
 def test_anisotropic_reduces_to_isotropic_with_identity_covariance(gamma, lam):
     n = 400
     p = int(gamma * n)
@@ -75,7 +80,8 @@ def test_anisotropic_reduces_to_isotropic_with_identity_covariance(gamma, lam):
     r = rmt.ridge_risk(gamma, lam, r2=1.3, sigma2=0.6)
     for f in ("bias", "variance", "excess_risk", "train_error"):
         assert getattr(a, f) == pytest.approx(getattr(r, f), rel=1e-10, abs=1e-12), (
-            f"{f}: the κ formulas with Σ = I must equal the m(-λ) formulas to 1e-10")
+            f"{f}: the κ formulas with Σ = I must equal the m(-λ) formulas to 1e-10"
+        )
     if lam > 0:
         m = rmt.mp_stieltjes(-lam, gamma).real
         assert lam * m == pytest.approx(a.kappa / (1 + a.kappa), rel=1e-12), "λ m(-λ) = κ/(1+κ)"
@@ -88,8 +94,9 @@ def test_kappa_solves_its_equation():
         k = rmt.renormalised_ridge(n, t, lam)
         lhs = k - lam
         rhs = k / n * np.sum(t[:, None] / (t[:, None] + k), axis=0)
-        np.testing.assert_allclose(lhs, rhs, rtol=1e-12, atol=1e-15,
-                                   err_msg="κ - λ = κ/n Σ t/(t+κ) must hold to 1e-12")
+        np.testing.assert_allclose(
+            lhs, rhs, rtol=1e-12, atol=1e-15, err_msg="κ - λ = κ/n Σ t/(t+κ) must hold to 1e-12"
+        )
 
 
 def test_kappa_is_zero_when_ridgeless_and_underparameterised():
@@ -97,8 +104,12 @@ def test_kappa_is_zero_when_ridgeless_and_underparameterised():
 
 
 @settings(max_examples=40, deadline=None)
-@given(gamma=st.floats(0.05, 6.0), lam=st.just(0.0) | st.floats(1e-8, 10.0), r2=st.floats(0.0, 5.0),
-       sigma2=st.floats(0.0, 5.0))
+@given(
+    gamma=st.floats(0.05, 6.0),
+    lam=st.just(0.0) | st.floats(1e-8, 10.0),
+    r2=st.floats(0.0, 5.0),
+    sigma2=st.floats(0.0, 5.0),
+)
 def test_risks_are_nonnegative_and_add_up(gamma, lam, r2, sigma2):
     r = rmt.ridge_risk(gamma, lam, r2, sigma2)
     assert r.bias >= -1e-12 and r.variance >= -1e-12 and r.train_error >= -1e-12
@@ -123,12 +134,17 @@ def test_variance_increases_with_gamma_below_one_at_fixed_lambda():
 def test_simulation_matches_isotropic_theory():
     lam = np.array([0.0, 0.1, 1.0])
     for p, n in [(150, 300), (600, 300)]:
-        sim = rmt.simulate_ridge(n, np.ones(p), np.full(p, 1.0 / p), lam, sigma2=0.5, reps=10,
-                                 rng=1)
+        sim = rmt.simulate_ridge(
+            n, np.ones(p), np.full(p, 1.0 / p), lam, sigma2=0.5, reps=10, rng=1
+        )
         th = rmt.ridge_risk(p / n, lam, 1.0, 0.5)
         for f in ("bias", "variance", "train_error"):
-            np.testing.assert_allclose(getattr(sim, f).mean(0), getattr(th, f), atol=0.03,
-                                       err_msg=f"{f}: n=300, 10 reps, O(1/sqrt(n·reps)) ≈ 0.01")
+            np.testing.assert_allclose(
+                getattr(sim, f).mean(0),
+                getattr(th, f),
+                atol=0.03,
+                err_msg=f"{f}: n=300, 10 reps, O(1/sqrt(n·reps)) ≈ 0.01",
+            )
 
 
 def test_simulation_matches_kappa_theory_for_power_law_covariance():
@@ -178,3 +194,20 @@ def test_invalid_inputs_raise_clear_errors():
 def test_kappa_solver_vectorised_shapes():
     k = _solve_kappa(np.ones(10), np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0]))
     assert k.shape == (2, 3)
+
+
+def test_ridge_risk_at_the_hard_edge_for_vanishing_ridge():
+    # Issue 12: ridge_risk(1.0, 1e-300) gave bias NaN and variance -inf. At γ = 1,
+    # B = λ² m'(-λ) ~ √λ/2 and V = m - λ m' ~ 1/(2√λ) as λ → 0 (relative corrections O(√λ)).
+    for lam in (1e-300, 1e-200, 1e-100):
+        r = rmt.ridge_risk(1.0, lam)
+        assert r.bias == pytest.approx(np.sqrt(lam) / 2, rel=1e-12)
+        assert r.variance == pytest.approx(1 / (2 * np.sqrt(lam)), rel=1e-12)
+    from scipy import integrate
+
+    lam = 1e-3
+    rho = lambda x: np.sqrt(x * (4 - x)) / (2 * np.pi * x)  # noqa: E731  MP(1) density
+    bias = integrate.quad(lambda x: lam**2 / (x + lam) ** 2 * rho(x), 0, 4, limit=200)[0]
+    var = integrate.quad(lambda x: x / (x + lam) ** 2 * rho(x), 0, 4, limit=200)[0]
+    r = rmt.ridge_risk(1.0, lam)
+    assert r.bias == pytest.approx(bias, rel=1e-7) and r.variance == pytest.approx(var, rel=1e-7)

@@ -1,4 +1,5 @@
 """Tests of rmtlib.scaling: exponents, model-size curve, simulations."""
+
 import numpy as np
 import pytest
 
@@ -15,7 +16,8 @@ def test_ridgeless_exponent_matches_deterministic_equivalent(a, b, tol):
     r = rmt.learning_curve(n, a, b, 200_000).excess_risk
     assert _slope(n, r) == pytest.approx(rmt.scaling_exponents(a, b).ridgeless, abs=tol), (
         "local slope of the κ learning curve at n≈2000 must match min(a+b-1, 2a); the saturated "
-        "case b > a+1 approaches 2a slowly (slope 3.07 at n≈2000), hence tol 0.1 there")
+        "case b > a+1 approaches 2a slowly (slope 3.07 at n≈2000), hence tol 0.1 there"
+    )
 
 
 @pytest.mark.slow

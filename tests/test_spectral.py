@@ -1,4 +1,5 @@
 """Cauchy-integral representation of eigenspectral functionals: quadrature, finite-n identity."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,7 +38,7 @@ def test_cauchy_integral_recovers_the_eigenspectral_functional():
     M = X @ X.T / 80 + 4.0 * np.outer(np.eye(40)[0], np.eye(40)[0])
     R = rmt.EmpiricalResolvent(M)
     lam = R.eigenvalues
-    lo, hi = (lam[-2] + lam[-1]) / 2, lam[-1] + 1.0   # enclose the top eigenvalue only
+    lo, hi = (lam[-2] + lam[-1]) / 2, lam[-1] + 1.0  # enclose the top eigenvalue only
     A = np.diag(np.linspace(0, 1, 40))
     f = np.exp
     centre, radius = (lo + hi) / 2, (hi - lo) / 2

@@ -1,4 +1,5 @@
 """Spiked covariance: BBP closed forms against the contour integral of u^T Qbar u and simulation."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -87,10 +88,12 @@ def test_contour_just_above_the_threshold_is_accurate_or_refused_clearly():
     c = 0.5
     for d in (1e-3, 3e-4):
         ell = np.sqrt(c) * (1 + d)
-        assert rmt.spike_eigenvalue_contour(ell, c) == pytest.approx(rmt.spike_eigenvalue(ell, c),
-                                                                     rel=1e-12)
-        assert rmt.spike_alignment_contour(ell, c) == pytest.approx(rmt.spike_alignment(ell, c),
-                                                                    rel=1e-8)
+        assert rmt.spike_eigenvalue_contour(ell, c) == pytest.approx(
+            rmt.spike_eigenvalue(ell, c), rel=1e-12
+        )
+        assert rmt.spike_alignment_contour(ell, c) == pytest.approx(
+            rmt.spike_alignment(ell, c), rel=1e-8
+        )
     for d in (1e-5, 1e-8, 1e-12):
         with pytest.raises(ValueError, match="ell = .* is too close to the BBP threshold"):
             rmt.spike_eigenvalue_contour(np.sqrt(c) * (1 + d), c)

@@ -1,6 +1,7 @@
 """Generalised Marchenko–Pastur: Silverstein solver against closed forms, polynomial roots,
 quadrature, moments and seeded simulations; deterministic equivalents of traces and quadratic
 forms; the δ-form; validation and convergence reporting."""
+
 import time
 
 import numpy as np
@@ -47,8 +48,9 @@ def test_one_atom_equals_marchenko_pastur(c):
 
 def test_one_atom_at_sigma2_is_scaled_marchenko_pastur():
     z = np.array([-1.0, 2.0 + 0.5j])
-    assert np.allclose(rmt.silverstein_stieltjes(z, 0.4, [2.5]), rmt.mp_stieltjes(z, 0.4, 2.5),
-                       atol=1e-12)
+    assert np.allclose(
+        rmt.silverstein_stieltjes(z, 0.4, [2.5]), rmt.mp_stieltjes(z, 0.4, 2.5), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("c", [0.1, 0.3, 1.0, 3.0])
@@ -91,10 +93,10 @@ def test_density_mass_plus_atom_is_one(c):
     mass = 0.0
     for lo, hi in sup:
         # Gauss–Chebyshev-like substitution absorbs the square-root edges.
-        f = lambda th, lo=lo, hi=hi: (rmt.silverstein_density(lo + (hi - lo) * (1 - np.cos(th)) / 2,
-                                                             c, THREE) * (hi - lo) * np.sin(th) / 2)
         th = np.linspace(0, np.pi, 2001)
-        mass += integrate.simpson(f(th), x=th)
+        x = lo + (hi - lo) * (1 - np.cos(th)) / 2
+        dens = rmt.silverstein_density(x, c, THREE) * (hi - lo) * np.sin(th) / 2
+        mass += integrate.simpson(dens, x=th)
     assert abs(mass + rmt.silverstein_atom(c, THREE) - 1) < 1e-5
 
 
@@ -114,9 +116,16 @@ def test_stieltjes_is_integral_of_density(z):
 def test_moments_match_closed_forms_and_quadrature():
     c, w = 0.4, np.array([0.5, 0.3, 0.2])
     al = [np.sum(w * THREE**k) for k in range(5)]
-    plan = [al[1], al[2] + c * al[1] ** 2, al[3] + 3 * c * al[1] * al[2] + c**2 * al[1] ** 3,
-            al[4] + 4 * c * al[1] * al[3] + 2 * c * al[2] ** 2 + 6 * c**2 * al[1] ** 2 * al[2]
-            + c**3 * al[1] ** 4]
+    plan = [
+        al[1],
+        al[2] + c * al[1] ** 2,
+        al[3] + 3 * c * al[1] * al[2] + c**2 * al[1] ** 3,
+        al[4]
+        + 4 * c * al[1] * al[3]
+        + 2 * c * al[2] ** 2
+        + 6 * c**2 * al[1] ** 2 * al[2]
+        + c**3 * al[1] ** 4,
+    ]
     for k, v in enumerate(plan, start=1):
         assert rmt.silverstein_moment(k, c, THREE, w) == pytest.approx(v, rel=1e-12)
     th = np.linspace(0, np.pi, 4001)
@@ -124,8 +133,9 @@ def test_moments_match_closed_forms_and_quadrature():
         q = 0.0
         for lo, hi in rmt.silverstein_support(c, THREE, w):
             x = lo + (hi - lo) * (1 - np.cos(th)) / 2
-            q += integrate.simpson(x**k * rmt.silverstein_density(x, c, THREE, w)
-                                   * (hi - lo) * np.sin(th) / 2, x=th)
+            q += integrate.simpson(
+                x**k * rmt.silverstein_density(x, c, THREE, w) * (hi - lo) * np.sin(th) / 2, x=th
+            )
         assert q == pytest.approx(rmt.silverstein_moment(k, c, THREE, w), rel=1e-5)
 
 
@@ -233,12 +243,19 @@ def test_delta_form_solves_its_equation_and_matches_simulation():
     assert abs(np.trace(Kd[:, None] * Q) / dd - rmt.delta_equivalent(-1.0, ratio, K).real) < 0.01
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"ratio": 0.0}, "ratio"), ({"ratio": np.nan}, "ratio"), ({"ratio": -1.0}, "ratio"),
-    ({"pop_eigs": [-1.0, 2.0]}, "pop_eigs"), ({"pop_weights": [0.5, 0.6]}, "sum to 1"),
-    ({"pop_weights": [1.5, -0.5]}, "pop_weights"), ({"pop_weights": [1.0]}, "same shape"),
-    ({"pop_eigs": [0.0, 0.0]}, "positive"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"ratio": 0.0}, "ratio"),
+        ({"ratio": np.nan}, "ratio"),
+        ({"ratio": -1.0}, "ratio"),
+        ({"pop_eigs": [-1.0, 2.0]}, "pop_eigs"),
+        ({"pop_weights": [0.5, 0.6]}, "sum to 1"),
+        ({"pop_weights": [1.5, -0.5]}, "pop_weights"),
+        ({"pop_weights": [1.0]}, "same shape"),
+        ({"pop_eigs": [0.0, 0.0]}, "positive"),
+    ],
+)
 def test_invalid_inputs_are_rejected(kwargs, match):
     args = {"z": -1.0, "ratio": 0.5, "pop_eigs": [1.0, 2.0], "pop_weights": None} | kwargs
     with pytest.raises(ValueError, match=match):

@@ -1,4 +1,5 @@
 """The repository is ruff-clean: lint and format, with the configuration in pyproject.toml."""
+
 from __future__ import annotations
 
 import shutil
@@ -25,4 +26,6 @@ def test_ruff_check_is_clean():
 
 def test_ruff_format_is_clean():
     proc = _ruff("format", "--no-cache", "--check", "--diff", ".")
-    assert proc.returncode == 0, f"ruff format would change files:\n{proc.stdout[-6000:]}{proc.stderr}"
+    assert proc.returncode == 0, (
+        f"ruff format would change files:\n{proc.stdout[-6000:]}{proc.stderr}"
+    )

@@ -4,6 +4,7 @@ For a probability measure μ on the real line, m(z) = ∫ μ(dt)/(t - z) has Im 
 m(z̄) = conj m(z), -z m(z) → 1 as |z| → ∞, and its density (1/π) Im m(x + i0) is >= 0 with
 mass 1 - (atoms). Each transform and density of mp and stieltjes is checked on random laws.
 """
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -6,6 +6,7 @@ tests/test_validation_part_b.py. Every public function of the modules below is r
 one valid example call (or listed in ``NOT_SWEPT`` with the reason), and every parameter of its
 signature is swept with every bad-value class.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,10 +15,10 @@ import sys
 
 import numpy as np
 import pytest
+from sweep import CLASSES, case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
 from rmtlib import activations, fixedpoint, gauss, kernels, mp, sim, spectral, spiked, stieltjes
-from sweep import CLASSES, case, items, public_functions, start_tracing, sweep
 
 MODULES = (mp, stieltjes, spectral, spiked, gauss, activations, kernels, sim, fixedpoint)
 COVERED = MODULES  # modules whose registry is complete (grows to MODULES)
@@ -38,123 +39,351 @@ REGISTRY = [
     # mp
     case(rmt.mp_edges, 0.25, 1.0, valid={"ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}),
     case(rmt.mp_atom, 4.0, valid={"ratio": VEC | {"huge"}}),
-    case(rmt.mp_density, 1.0, 0.5, 1.0,
-         valid={"x": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}),
-    case(rmt.mp_cdf, 1.0, 0.5, 1.0,
-         valid={"x": REAL_ARG | {"posinf", "neginf"}, "ratio": VEC | {"huge"},
-                "sigma2": VEC | {"huge"}}),
-    case(rmt.mp_sample, 100, 2.0, 1.0, rng=0,
-         valid={"size": {"zero"}, "ratio": {"huge"}, "sigma2": {"huge"}}),
-    case(rmt.mp_stieltjes, -1.0, 0.5, 1.0,
-         valid={"z": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}),
-    case(rmt.mp_stieltjes_derivative, -1.0, 0.5, 1.0,
-         valid={"z": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}),
+    case(
+        rmt.mp_density,
+        1.0,
+        0.5,
+        1.0,
+        valid={"x": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}},
+    ),
+    case(
+        rmt.mp_cdf,
+        1.0,
+        0.5,
+        1.0,
+        valid={
+            "x": REAL_ARG | {"posinf", "neginf"},
+            "ratio": VEC | {"huge"},
+            "sigma2": VEC | {"huge"},
+        },
+    ),
+    case(
+        rmt.mp_sample,
+        100,
+        2.0,
+        1.0,
+        rng=0,
+        valid={"size": {"zero"}, "ratio": {"huge"}, "sigma2": {"huge"}},
+    ),
+    case(
+        rmt.mp_stieltjes,
+        -1.0,
+        0.5,
+        1.0,
+        valid={"z": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}},
+    ),
+    case(
+        rmt.mp_stieltjes_derivative,
+        -1.0,
+        0.5,
+        1.0,
+        valid={"z": REAL_ARG, "ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}},
+    ),
     case(rmt.mp_moment, 3, 0.5, 1.0, valid={"k": {"zero"}, "ratio": VEC, "sigma2": VEC}),
-    case(rmt.mp_norm_deviation, 0.25, 1.0, valid={"ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}),
-    case(rmt.mp_ks_distance, [0.0, 0.0, 1.0, 3.0], 2.0, 1.0,
-         valid={"eigs": {"negative", "zero", "huge", "wrong_shape"}, "ratio": {"huge"},
-                "sigma2": {"huge"}}),
+    case(
+        rmt.mp_norm_deviation, 0.25, 1.0, valid={"ratio": VEC | {"huge"}, "sigma2": VEC | {"huge"}}
+    ),
+    case(
+        rmt.mp_ks_distance,
+        [0.0, 0.0, 1.0, 3.0],
+        2.0,
+        1.0,
+        valid={
+            "eigs": {"negative", "zero", "huge", "wrong_shape"},
+            "ratio": {"huge"},
+            "sigma2": {"huge"},
+        },
+    ),
     case(rmt.semicircle_density, 0.0, 1.0, valid={"x": REAL_ARG, "sigma2": VEC | {"huge"}}),
     case(rmt.semicircle_stieltjes, 3.0, 1.0, valid={"z": REAL_ARG, "sigma2": VEC | {"huge"}}),
     # stieltjes
     case(rmt.silverstein_atom, 2.0, THREE, None, valid={"pop_eigs": {"zero"}}),
-    case(rmt.silverstein_inverse, -1 / 3, 0.5, [1.0], None,
-         valid={"m_tilde": {"negative", "huge", "wrong_shape", "empty"}, "pop_eigs": {"zero"}}),
+    case(
+        rmt.silverstein_inverse,
+        -1 / 3,
+        0.5,
+        [1.0],
+        None,
+        valid={"m_tilde": {"negative", "huge", "wrong_shape", "empty"}, "pop_eigs": {"zero"}},
+    ),
     case(rmt.silverstein_support, 0.5, THREE, None, valid={"pop_eigs": {"zero"}}),
-    case(rmt.silverstein_solve, -1.0, 0.5, THREE, None, tol=1e-13, max_iter=500,
-         valid={"z": Z_ARG, "pop_eigs": {"zero"}}),
-    case(rmt.silverstein_stieltjes, -1.0, 0.5, THREE, None,
-         valid={"z": Z_ARG, "pop_eigs": {"zero"}}),
-    case(rmt.silverstein_co_stieltjes, -1.0, 0.5, THREE, None,
-         valid={"z": Z_ARG, "pop_eigs": {"zero"}}),
-    case(rmt.silverstein_density, 1.0, 0.5, THREE, None,
-         valid={"x": REAL_ARG, "pop_eigs": {"zero"}}),
+    case(
+        rmt.silverstein_solve,
+        -1.0,
+        0.5,
+        THREE,
+        None,
+        tol=1e-13,
+        max_iter=500,
+        valid={"z": Z_ARG, "pop_eigs": {"zero"}},
+    ),
+    case(
+        rmt.silverstein_stieltjes, -1.0, 0.5, THREE, None, valid={"z": Z_ARG, "pop_eigs": {"zero"}}
+    ),
+    case(
+        rmt.silverstein_co_stieltjes,
+        -1.0,
+        0.5,
+        THREE,
+        None,
+        valid={"z": Z_ARG, "pop_eigs": {"zero"}},
+    ),
+    case(
+        rmt.silverstein_density, 1.0, 0.5, THREE, None, valid={"x": REAL_ARG, "pop_eigs": {"zero"}}
+    ),
     case(rmt.silverstein_moment, 3, 0.5, THREE, None, valid={"k": {"zero"}, "pop_eigs": {"zero"}}),
     case(rmt.qbar_eigenvalues, -1.0, 0.1, THREE, None, valid={"z": Z_ARG, "pop_eigs": {"zero"}}),
-    case(rmt.qbar_quadratic_form, -1.0, 0.1, THREE, np.eye(3)[0], None,
-         valid={"z": Z_ARG, "pop_cov": {"zero"}, "a": {"negative", "zero", "huge"},
-                "b": {"negative", "zero", "huge"}}),
-    case(rmt.qbar_trace, -1.0, 0.5, np.ones(4), None,
-         valid={"z": Z_ARG, "pop_cov": {"zero"}},
-         values={"A": {"wrong_shape": np.eye(3)}}),
-    case(rmt.delta_equivalent, -1.0, 0.5, [1.0], None,
-         valid={"z": Z_ARG, "kernel_eigs": {"huge"}}),
+    case(
+        rmt.qbar_quadratic_form,
+        -1.0,
+        0.1,
+        THREE,
+        np.eye(3)[0],
+        None,
+        valid={
+            "z": Z_ARG,
+            "pop_cov": {"zero"},
+            "a": {"negative", "zero", "huge"},
+            "b": {"negative", "zero", "huge"},
+        },
+    ),
+    case(
+        rmt.qbar_trace,
+        -1.0,
+        0.5,
+        np.ones(4),
+        None,
+        valid={"z": Z_ARG, "pop_cov": {"zero"}},
+        values={"A": {"wrong_shape": np.eye(3)}},
+    ),
+    case(rmt.delta_equivalent, -1.0, 0.5, [1.0], None, valid={"z": Z_ARG, "kernel_eigs": {"huge"}}),
     # spectral
     case(rmt.circle_contour, 0.0, 1.0, 64, valid={"center": {"zero", "negative"}}),
-    case(rmt.contour_integral, lambda z: 1 / (z - 0.5), 0.0, 1.0, 64,
-         valid={"center": {"zero", "negative"}}),
-    case(rmt.cauchy_functional, RES.trace, 1.5, 0.9, None, 64,
-         valid={"center": {"zero", "negative"}}),
-    case(rmt.spectral_integral, lambda z: z**2, lambda z: rmt.mp_stieltjes(z, 0.5), 0.0, 3.1,
-         nodes=64, valid={"lower": {"zero", "negative"}}),
-    case(rmt.EmpiricalResolvent, M3, name="EmpiricalResolvent",
-         valid={"M": {"zero", "negative"}}),
+    case(
+        rmt.contour_integral,
+        lambda z: 1 / (z - 0.5),
+        0.0,
+        1.0,
+        64,
+        valid={"center": {"zero", "negative"}},
+    ),
+    case(
+        rmt.cauchy_functional, RES.trace, 1.5, 0.9, None, 64, valid={"center": {"zero", "negative"}}
+    ),
+    case(
+        rmt.spectral_integral,
+        lambda z: z**2,
+        lambda z: rmt.mp_stieltjes(z, 0.5),
+        0.0,
+        3.1,
+        nodes=64,
+        valid={"lower": {"zero", "negative"}},
+    ),
+    case(rmt.EmpiricalResolvent, M3, name="EmpiricalResolvent", valid={"M": {"zero", "negative"}}),
     case(RES.trace, 0.0, None, name="EmpiricalResolvent.trace", valid={"z": Z_ARG | {"zero"}}),
-    case(RES.quadratic_form, 0.0, [0.0, 1.0, 0.0], None, name="EmpiricalResolvent.quadratic_form",
-         valid={"z": Z_ARG | {"zero"}, "a": {"zero", "negative", "huge"},
-                "b": {"zero", "negative", "huge"}}),
-    case(RES.functional, (1.5, 6.0), None, None, name="EmpiricalResolvent.functional",
-         valid={"interval": {"zero", "negative", "huge"}}),
+    case(
+        RES.quadratic_form,
+        0.0,
+        [0.0, 1.0, 0.0],
+        None,
+        name="EmpiricalResolvent.quadratic_form",
+        valid={
+            "z": Z_ARG | {"zero"},
+            "a": {"zero", "negative", "huge"},
+            "b": {"zero", "negative", "huge"},
+        },
+    ),
+    case(
+        RES.functional,
+        (1.5, 6.0),
+        None,
+        None,
+        name="EmpiricalResolvent.functional",
+        valid={"interval": {"zero", "negative", "huge"}},
+    ),
     # spiked
     case(rmt.bbp_threshold, 0.25, valid={"ratio": VEC | {"huge"}}),
-    case(rmt.spike_eigenvalue, 2.0, 0.5, valid={"ell": VEC | {"zero", "huge"}, "ratio": VEC | {"huge"}}),
-    case(rmt.spike_alignment, 2.0, 0.5, valid={"ell": VEC | {"zero", "huge"}, "ratio": VEC | {"huge"}}),
+    case(
+        rmt.spike_eigenvalue,
+        2.0,
+        0.5,
+        valid={"ell": VEC | {"zero", "huge"}, "ratio": VEC | {"huge"}},
+    ),
+    case(
+        rmt.spike_alignment,
+        2.0,
+        0.5,
+        valid={"ell": VEC | {"zero", "huge"}, "ratio": VEC | {"huge"}},
+    ),
     case(rmt.spike_quadratic_form, -1.0, 2.0, 0.5, valid={"z": Z_ARG, "ell": {"zero", "huge"}}),
     case(rmt.spike_alignment_contour, 2.0, 0.5, 64, valid={"ell": VEC}),
     case(rmt.spike_eigenvalue_contour, 2.0, 0.5, 64, valid={"ell": VEC}),
-    case(rmt.simulate_spikes, 40, 80, [2.0], rng=0, distribution="gaussian", full_spectrum=False,
-         valid={"ells": {"zero", "huge"}}),
+    case(
+        rmt.simulate_spikes,
+        40,
+        80,
+        [2.0],
+        rng=0,
+        distribution="gaussian",
+        full_spectrum=False,
+        valid={"ells": {"zero", "huge"}},
+    ),
     # gauss, activations
     case(rmt.gaussian_expectation, "relu", 1.0, tol=1e-12),
     case(rmt.activation_coefficients, "relu", 1.0, method="auto"),
     case(rmt.hermite_coefficients, "relu", 4, 1.0, valid={"kmax": {"zero"}}),
-    case(rmt.leaky_relu, 1.0, -0.1, valid={"s_plus": {"zero", "negative", "huge"},
-                                          "s_minus": {"zero", "negative", "huge"}}),
-    case(rmt.poly2, -0.5, 0.0, 1.0, valid={k: {"zero", "negative", "huge"} for k in ("c2", "c1", "c0")}),
+    case(
+        rmt.leaky_relu,
+        1.0,
+        -0.1,
+        valid={"s_plus": {"zero", "negative", "huge"}, "s_minus": {"zero", "negative", "huge"}},
+    ),
+    case(
+        rmt.poly2,
+        -0.5,
+        0.0,
+        1.0,
+        valid={k: {"zero", "negative", "huge"} for k in ("c2", "c1", "c0")},
+    ),
     case(rmt.get_activation, "relu", skip={"name": "the parameter name used in the messages"}),
-    case(rmt.Activation, "custom", np.tanh, (0.0,), "", (), name="Activation",
-         valid={"name": {"empty"}, "kinks": {"empty"}},
-         skip={"family": "a free label of the closed-form family (any string)",
-               "params": "the closed-form family's parameters, read only with its family"}),
+    case(
+        rmt.Activation,
+        "custom",
+        np.tanh,
+        (0.0,),
+        "",
+        (),
+        name="Activation",
+        valid={"name": {"empty"}, "kinks": {"empty"}},
+        skip={
+            "family": "a free label of the closed-form family (any string)",
+            "params": "the closed-form family's parameters, read only with its family",
+        },
+    ),
     # kernels
     case(rmt.rf_kernel, X8, None, "relu", valid={"X": {"zero", "negative"}}),
     case(rmt.rf_kernel_equivalent, X8, "relu", labels=None, valid={"X": {"zero", "negative"}}),
     case(rmt.inner_product_kernel, X8, np.exp, valid={"X": {"zero", "negative"}}),
-    case(rmt.inner_product_kernel_coefficients, np.exp, 1.0, 0.0,
-         valid={"trC2_over_p2": {"zero", "huge"}}),
+    case(
+        rmt.inner_product_kernel_coefficients,
+        np.exp,
+        1.0,
+        0.0,
+        valid={"trC2_over_p2": {"zero", "huge"}},
+    ),
     case(rmt.inner_product_kernel_equivalent, X8, np.exp, valid={"X": {"zero", "negative"}}),
     case(rmt.inner_product_kernel_density, 1.7, np.exp, 0.5, 1.0, valid={"x": REAL_ARG}),
     case(rmt.distance_kernel, X8, lambda t: np.exp(-t / 2), valid={"X": {"zero", "negative"}}),
-    case(rmt.distance_kernel_equivalent, X8, lambda t: np.exp(-t / 2), LABELS, MEANS, None,
-         valid={"X": {"zero", "negative"}, "means": {"zero", "negative"}}),
+    case(
+        rmt.distance_kernel_equivalent,
+        X8,
+        lambda t: np.exp(-t / 2),
+        LABELS,
+        MEANS,
+        None,
+        valid={"X": {"zero", "negative"}, "means": {"zero", "negative"}},
+    ),
     # sim
-    case(rmt.random_entries, (2, 3), "gaussian", rng=0, df=5.0,
-         valid={"shape": {"empty"}, "df": {"huge"}}),
-    case(rmt.covariance_data, 4, 6, None, rng=0, distribution="gaussian", df=5.0,
-         valid={"df": {"huge"}}),
-    case(rmt.spiked_covariance_data, 6, 8, [2.0], rng=0, distribution="gaussian",
-         valid={"ells": {"zero", "huge", "empty"}}),
-    case(rmt.gaussian_mixture, 6, 8, MEANS, rng=0, proportions=None, covariances=None,
-         valid={"means": {"zero", "negative", "huge"}}),
+    case(
+        rmt.random_entries,
+        (2, 3),
+        "gaussian",
+        rng=0,
+        df=5.0,
+        valid={"shape": {"empty"}, "df": {"huge"}},
+    ),
+    case(
+        rmt.covariance_data,
+        4,
+        6,
+        None,
+        rng=0,
+        distribution="gaussian",
+        df=5.0,
+        valid={"df": {"huge"}},
+    ),
+    case(
+        rmt.spiked_covariance_data,
+        6,
+        8,
+        [2.0],
+        rng=0,
+        distribution="gaussian",
+        valid={"ells": {"zero", "huge", "empty"}},
+    ),
+    case(
+        rmt.gaussian_mixture,
+        6,
+        8,
+        MEANS,
+        rng=0,
+        proportions=None,
+        covariances=None,
+        valid={"means": {"zero", "negative", "huge"}},
+    ),
     case(rmt.sphere_data, 5, 3, rng=0, radius=1.0),
     case(rmt.sample_covariance_eigvals, X8, valid={"X": {"zero", "negative"}}),
     # fixedpoint
-    case(rmt.solve_fixed_point, np.cos, np.array([1.0]), tol=1e-12, max_iter=2000, damping=1.0,
-         memory=5, raise_on_failure=True, name="fixed point", residual_floor=1.0,
-         # (the solver's own keyword `valid` is left at its default None and swept too)
-         **{"valid": {"x0": {"zero", "negative", "huge", "wrong_shape", "empty"},
-                      "memory": {"zero"}, "name": {"empty"}, "residual_floor": {"zero", "huge"}}}),
+    case(
+        rmt.solve_fixed_point,
+        np.cos,
+        np.array([1.0]),
+        tol=1e-12,
+        max_iter=2000,
+        damping=1.0,
+        memory=5,
+        raise_on_failure=True,
+        name="fixed point",
+        residual_floor=1.0,
+        # (the solver's own keyword `valid` is left at its default None and swept too)
+        **{
+            "valid": {
+                "x0": {"zero", "negative", "huge", "wrong_shape", "empty"},
+                "memory": {"zero"},
+                "name": {"empty"},
+                "residual_floor": {"zero", "huge"},
+            }
+        },
+    ),
+    # added with the chapter 7-10 rewrites
+    case(
+        rmt.kolmogorov_distance,
+        [0.25, 0.75],
+        np.linspace(0, 1, 101),
+        np.ones(101),
+        valid={"samples": {"negative", "zero", "huge", "wrong_shape"}},
+    ),
+    case(rmt.rf_kernel_bulk_density, 1.0, "relu", 0.5, 1.0, valid={"x": REAL_ARG}),
+    case(rmt.rf_kernel_bulk_edges, "relu", 0.5, 1.0),
+    case(rmt.inner_product_kernel_edges, np.exp, 0.5, 1.0),
+    case(rmt.distance_kernel_tau, [0, 1, 0, 1], np.ones((2, 6))),
 ]
 
 #: Public callables that are not swept, with the reason.
 NOT_SWEPT = {
     name: "a result record returned by the library, not an input boundary"
-    for name in ("SilversteinSolution", "Contour", "SpikeSample", "ActivationCoefficients",
-                 "InnerProductEquivalent", "FixedPointResult", "ConvergenceError")
+    for name in (
+        "SilversteinSolution",
+        "Contour",
+        "SpikeSample",
+        "ActivationCoefficients",
+        "InnerProductEquivalent",
+        "FixedPointResult",
+        "ConvergenceError",
+    )
 }
 
 #: Sweep items still to be fixed (strict: each must fail until it is fixed and removed here).
-PENDING = set()
+PENDING = {
+    "kolmogorov_distance-x",
+    "kolmogorov_distance-density",
+    "rf_kernel_bulk_density-n_over_p",
+    "rf_kernel_bulk_density-tau",
+    "rf_kernel_bulk_edges-n_over_p",
+    "rf_kernel_bulk_edges-tau",
+    "inner_product_kernel_edges-ratio",
+    "distance_kernel_tau-covariances",
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -166,18 +395,11 @@ def _tracing():
 
 @pytest.mark.parametrize("c, param", items(REGISTRY))
 def test_bad_values_are_refused_naming_the_parameter(c, param):
-    problems = sweep(c, param)
-    if f"{c.name}-{param}" in PENDING:
-        assert problems, "fixed: remove it from PENDING"
-        pytest.xfail("not yet validated: " + "; ".join(problems)[:200])
-    assert not problems, f"{c.name}({param}=...):\n  " + "\n  ".join(problems)
+    check(c, param, PENDING)
 
 
 def test_every_public_function_is_swept():
-    registered = {c.func for c in REGISTRY}
-    registered |= {getattr(f, "__func__", None) for f in registered}
-    missing = [f"{m.__name__}.{f.__name__}" for m in COVERED for f in public_functions(m)
-               if f not in registered and f.__name__ not in NOT_SWEPT]
+    missing = unswept(REGISTRY, COVERED, NOT_SWEPT)
     assert not missing, f"public functions without a sweep case: {missing}"
 
 
@@ -187,6 +409,7 @@ def test_sweep_size():
 
 
 # --- the memory budget ------------------------------------------------------------------------
+
 
 def test_memory_budget_refuses_large_requests_and_names_the_parameter():
     with rmt.memory_budget("1M"):
@@ -223,6 +446,7 @@ def test_memory_budget_from_environment():
 
 
 # --- the helpers themselves -------------------------------------------------------------------
+
 
 def test_integer_helper_accepts_numpy_and_integral_floats_but_never_truncates():
     from rmtlib import _validate as V

@@ -1,4 +1,5 @@
 """The panel helper behind every interactive figure: live redraws, static frames, grid policy."""
+
 import base64
 import re
 
@@ -21,9 +22,11 @@ def _draw(c, n, kind="line"):
 
 
 def _controls(c_grid=(0.2, 0.5, 1.0), n_grid=None, kind_grid="all"):
-    return dict(c=rmt.widgets.float_slider("c", 0.5, 0.1, 1.0, 0.1, grid=c_grid),
-                n=rmt.widgets.int_slider("n", 2, 1, 5, grid=n_grid),
-                kind=rmt.widgets.dropdown("kind", ["line", "dots"], grid=kind_grid))
+    return dict(
+        c=rmt.widgets.float_slider("c", 0.5, 0.1, 1.0, 0.1, grid=c_grid),
+        n=rmt.widgets.int_slider("n", 2, 1, 5, grid=n_grid),
+        kind=rmt.widgets.dropdown("kind", ["line", "dots"], grid=kind_grid),
+    )
 
 
 def _img_bytes(frame_html):
@@ -61,8 +64,9 @@ def test_static_frames_cover_the_grid_and_link_every_control():
     assert len({_img_bytes(f.value) for f in frames}) == 6, "every frame shows its own figure"
     # Every stack's selected_index follows its control through a client-side link.
     targets = {(id(link.source[0]), id(link.target[0])) for link in box.links}
-    assert all(link.source[1] == "index" and link.target[1] == "selected_index"
-               for link in box.links)
+    assert all(
+        link.source[1] == "index" and link.target[1] == "selected_index" for link in box.links
+    )
     assert (id(c_ctl), id(stack)) in targets
     for inner in stack.children:
         assert (id(kind_ctl), id(inner)) in targets
@@ -105,15 +109,22 @@ def test_grid_values_off_the_step_or_range_are_rejected():
 
 def test_too_many_frames_are_refused_with_advice():
     with pytest.raises(ValueError, match="at most 64"):
-        rmt.widgets.panel(_draw, frames=True,
-                          c=rmt.widgets.float_slider("c", 0.5, 0.1, 1.0, 0.1,
-                                                     grid=[0.1 * k for k in range(1, 11)]),
-                          n=rmt.widgets.int_slider("n", 2, 1, 10, grid=list(range(1, 11))))
+        rmt.widgets.panel(
+            _draw,
+            frames=True,
+            c=rmt.widgets.float_slider(
+                "c", 0.5, 0.1, 1.0, 0.1, grid=[0.1 * k for k in range(1, 11)]
+            ),
+            n=rmt.widgets.int_slider("n", 2, 1, 10, grid=list(range(1, 11))),
+        )
 
 
 def test_every_slider_factory_waits_for_release():
-    for w in [rmt.widgets.float_slider("a", 1, 0, 2, 0.1), rmt.widgets.int_slider("b", 1, 0, 2),
-              rmt.widgets.log_slider("c", 1, -1, 1)]:
+    for w in [
+        rmt.widgets.float_slider("a", 1, 0, 2, 0.1),
+        rmt.widgets.int_slider("b", 1, 0, 2),
+        rmt.widgets.log_slider("c", 1, -1, 1),
+    ]:
         assert w.continuous_update is False
 
 

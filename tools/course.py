@@ -19,6 +19,7 @@ assignment's source, runs in this process against the values and functions the s
 Everything runs offline. Every output goes under ``course_build/`` (git-ignored) unless
 ``--build-dir`` says otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,6 +66,7 @@ class CourseError(RuntimeError):
 
 # --------------------------------------------------------------------------- course folder
 
+
 def assignments(source=SOURCE):
     """Names of the assignments: folders ``source/NAME/`` holding ``NAME.ipynb``."""
     return sorted(p.name for p in Path(source).iterdir() if (p / f"{p.name}.ipynb").is_file())
@@ -101,8 +103,18 @@ def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
         raise CourseError(f"unknown assignment(s) {sorted(unknown)}; known: {assignments(source)}")
     build = prepare(build, source)
     res = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--build-dir", str(build), "_generate",
-         *names], cwd=build, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--build-dir",
+            str(build),
+            "_generate",
+            *names,
+        ],
+        cwd=build,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     if res.returncode != 0:
@@ -111,12 +123,15 @@ def generate(names=None, build=BUILD, source=SOURCE, quiet=False):
         for name in names:
             print(f"{name}: student version  {build / 'release' / name / (name + '.ipynb')}")
     if not quiet:
-        print(f"autograder material (sources with hidden tests + gradebook): {build}/source, "
-              f"{build}/gradebook.db")
+        print(
+            f"autograder material (sources with hidden tests + gradebook): {build}/source, "
+            f"{build}/gradebook.db"
+        )
     return build
 
 
 # --------------------------------------------------------------------------- grading
+
 
 def questions(name, source=SOURCE):
     """``[(grade_id, points), ...]`` of the autograded test cells, in notebook order."""
@@ -153,8 +168,11 @@ def collect(folder):
             sid = f"{base}_{k}"
         seen.add(sid)
         if entry.is_dir():
-            files = [f for f in sorted(entry.rglob("*")) if f.is_file() and ".ipynb_checkpoints"
-                     not in f.parts]
+            files = [
+                f
+                for f in sorted(entry.rglob("*"))
+                if f.is_file() and ".ipynb_checkpoints" not in f.parts
+            ]
             nbs = [f for f in files if f.suffix == ".ipynb"]
             if len(nbs) == 1:
                 found.append((sid, nbs[0], ""))
@@ -263,8 +281,7 @@ def _gradebook_write(build, name, rows, qs):
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
 
-    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb, \
-            warnings.catch_warnings():
+    with Gradebook(f"sqlite:///{Path(build) / 'gradebook.db'}") as gb, warnings.catch_warnings():
         # nbgrader's add_submission trips SQLAlchemy's autoflush warning; the rows are written.
         warnings.simplefilter("ignore", SAWarning)
         for row in rows:
@@ -293,8 +310,9 @@ def gradebook_scores(name, build=BUILD):
     return out
 
 
-def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, timeout=300,
-          quiet=False):
+def grade(
+    name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, timeout=300, quiet=False
+):
     """Grade every submission in ``folder`` for assignment ``name``; write and return the rows.
 
     Each submission runs in its own sandbox (tools/grading/sandbox.py) and its tests run in
@@ -313,19 +331,32 @@ def grade(name, folder, out=None, build=BUILD, source=SOURCE, cell_timeout=60, t
     qs = questions(name, source)
     banned = forbidden(name, source)
     # One sandbox starts (imports numpy, scipy, rmtlib) while the previous one is graded.
-    pool = Pool(sorted({f for names in banned.values() for f in names}),
-                spares=max(1, min(2, (os.cpu_count() or 1) - 1)))
+    pool = Pool(
+        sorted({f for names in banned.values() for f in names}),
+        spares=max(1, min(2, (os.cpu_count() or 1) - 1)),
+    )
     try:
-        rows = _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, timeout,
-                          quiet)
+        rows = _grade_all(
+            name, folder, build, source, qs, banned, pool, cell_timeout, timeout, quiet
+        )
     finally:
         pool.close()
     _gradebook_write(build, name, rows, qs)
     out = Path(out) if out else build / f"scores_{name}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["student", "file", *[q for q, _ in qs], "total",
-                                           "max_score", "seconds", "message"])
+        w = csv.DictWriter(
+            fh,
+            fieldnames=[
+                "student",
+                "file",
+                *[q for q, _ in qs],
+                "total",
+                "max_score",
+                "seconds",
+                "message",
+            ],
+        )
         w.writeheader()
         w.writerows(rows)
     if not quiet:
@@ -350,8 +381,14 @@ def _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, time
             dest.mkdir(parents=True)
             shutil.copy(path, dest / f"{name}.ipynb")
             try:
-                res = Grader(plan(name, dest / f"{name}.ipynb", source), qs, banned,
-                             cell_timeout=cell_timeout, timeout=timeout, pool=pool).run()
+                res = Grader(
+                    plan(name, dest / f"{name}.ipynb", source),
+                    qs,
+                    banned,
+                    cell_timeout=cell_timeout,
+                    timeout=timeout,
+                    pool=pool,
+                ).run()
             except SandboxError as err:
                 raise CourseError(str(err)) from None
             done = build / "autograded" / sid / name
@@ -366,8 +403,10 @@ def _grade_all(name, folder, build, source, qs, banned, pool, cell_timeout, time
         row["message"] = res["message"]
         rows.append(row)
         if not quiet:
-            print(f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
-                  + (f"  {clean(row['message'], 300)}" if row["message"] else ""))
+            print(
+                f"{sid:>20}: {row['total']:g}/{row['max_score']:g} ({row['seconds']} s)"
+                + (f"  {clean(row['message'], 300)}" if row["message"] else "")
+            )
     return rows
 
 
@@ -406,11 +445,15 @@ def bundle(name, out, build=BUILD, source=SOURCE, quiet=False):
 
 # --------------------------------------------------------------------------- book editions
 
+
 def _merge(base, over):
     out = dict(base)
     for key, val in over.items():
-        out[key] = _merge(base[key], val) if isinstance(val, dict) and isinstance(
-            base.get(key), dict) else val
+        out[key] = (
+            _merge(base[key], val)
+            if isinstance(val, dict) and isinstance(base.get(key), dict)
+            else val
+        )
     return out
 
 
@@ -474,34 +517,49 @@ def build_book(edition, book=ROOT, build=BUILD, out=None, quiet=False):
     cfg = edition_config(edition, book, build)
     shutil.rmtree(out / "_build" / "html", ignore_errors=True)
     t0 = time.perf_counter()
-    cmd = [str(BIN / "jupyter-book"), "build", str(book), "--config", str(cfg),
-           "--path-output", str(out), "--keep-going"]
-    res = subprocess.run(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True)
+    cmd = [
+        str(BIN / "jupyter-book"),
+        "build",
+        str(book),
+        "--config",
+        str(cfg),
+        "--path-output",
+        str(out),
+        "--keep-going",
+    ]
+    res = subprocess.run(
+        cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     (out / "build.log").parent.mkdir(parents=True, exist_ok=True)
     (out / "build.log").write_text(res.stdout)
     if res.returncode != 0:
         warn = [ln for ln in res.stdout.splitlines() if "WARNING" in ln or "ERROR" in ln]
-        raise CourseError(f"the {edition} edition failed to build (log: {out / 'build.log'}):\n"
-                          + "\n".join(warn[-20:]))
+        raise CourseError(
+            f"the {edition} edition failed to build (log: {out / 'build.log'}):\n"
+            + "\n".join(warn[-20:])
+        )
     html = out / "_build" / "html"
     # Warnings do not stop an edition (the book's own build, `./rmtbook build`, is the strict
     # one); they are reported so that the instructor sees them.
     warnings = [ln for ln in res.stdout.splitlines() if "WARNING" in ln]
     if not quiet:
-        print(f"{edition} edition built in {time.perf_counter() - t0:.0f} s"
-              + (f" with {len(warnings)} warning(s), see {out / 'build.log'}" if warnings else "")
-              + f": file://{html / 'index.html'}")
+        print(
+            f"{edition} edition built in {time.perf_counter() - t0:.0f} s"
+            + (f" with {len(warnings)} warning(s), see {out / 'build.log'}" if warnings else "")
+            + f": file://{html / 'index.html'}"
+        )
     return html
 
 
 # --------------------------------------------------------------------------- command line
 
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="./rmtbook course", description=__doc__.split("\n\n")[0])
     p.add_argument("--build-dir", default=str(BUILD), help="course folder (default course_build/)")
-    sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{list,generate,grade,feedback,bundle,book}")
+    sub = p.add_subparsers(
+        dest="cmd", required=True, metavar="{list,generate,grade,feedback,bundle,book}"
+    )
     sub.add_parser("list", help="list the assignments and their questions")
     g = sub.add_parser("generate", help="student versions + autograder material")
     g.add_argument("names", nargs="*", help="assignments (default: all)")
@@ -510,8 +568,9 @@ def main(argv=None):
     r.add_argument("submissions", help="folder: one file ID.ipynb (or one folder ID/) per student")
     r.add_argument("--out", help="CSV path (default course_build/scores_NAME.csv)")
     r.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
-    r.add_argument("--timeout", type=int, default=300,
-                   help="seconds per submission, a backstop (default 300)")
+    r.add_argument(
+        "--timeout", type=int, default=300, help="seconds per submission, a backstop (default 300)"
+    )
     f = sub.add_parser("feedback", help="HTML feedback per graded student (no hidden tests)")
     f.add_argument("name", help="assignment")
     d = sub.add_parser("bundle", help="the folder to hand students (no solutions, no hidden tests)")
@@ -536,8 +595,14 @@ def main(argv=None):
         elif args.cmd == "generate":
             generate(args.names, args.build_dir)
         elif args.cmd == "grade":
-            grade(args.name, args.submissions, args.out, args.build_dir,
-                  cell_timeout=args.cell_timeout, timeout=args.timeout)
+            grade(
+                args.name,
+                args.submissions,
+                args.out,
+                args.build_dir,
+                cell_timeout=args.cell_timeout,
+                timeout=args.timeout,
+            )
         elif args.cmd == "feedback":
             feedback(args.name, args.build_dir)
         elif args.cmd == "bundle":

@@ -5,6 +5,7 @@ library as a wheel (built from ``rmtlib/`` alone, so nothing else of the reposit
 an environment file pinned like the book's own, and a short README. Nothing in it comes from
 ``assignments/source/``, the gradebook or the chapters.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -62,15 +63,29 @@ def build_wheel(out, readme_text):
     """Build the rmtlib wheel into ``out`` from a copy holding only the package."""
     with tempfile.TemporaryDirectory(prefix="rmtlib-wheel-") as stage:
         stage = Path(stage)
-        shutil.copytree(ROOT / "rmtlib", stage / "rmtlib",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / "rmtlib", stage / "rmtlib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         shutil.copy(ROOT / "pyproject.toml", stage / "pyproject.toml")
         shutil.copy(ROOT / "LICENSE", stage / "LICENSE")
         (stage / "README.md").write_text(readme_text)  # the wheel's long description
         res = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-             "--quiet", "-w", str(out), str(stage)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "--quiet",
+                "-w",
+                str(out),
+                str(stage),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         if res.returncode != 0:
             raise RuntimeError(f"building the rmtlib wheel failed:\n{res.stdout[-2000:]}")
     wheels = sorted(Path(out).glob("rmtlib-*.whl"))
@@ -93,6 +108,7 @@ def bundle(name, release_dir, out):
     pip = "\n".join(f"      - {r}" for r in reqs)
     (out / "environment.yml").write_text(
         "name: rmt-course\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n"
-        f"  - pip\n  - pip:\n{pip}\n")
+        f"  - pip\n  - pip:\n{pip}\n"
+    )
     (out / "README.md").write_text(README.format(name=name, wheel=wheel.name))
     return out

@@ -5,6 +5,7 @@ all chapters). Each notebook runs in a fresh kernel with the widget state stored
 (so the static site can render the panels); the wall time of each is printed. A notebook that
 raises stops the run with the failing cell's traceback and is left unchanged on disk.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={
-        "metadata": {"path": str(path.parent)}}, store_widget_state=True)
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start

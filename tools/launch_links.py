@@ -6,6 +6,7 @@ the same two values here. To publish under another address, change ``repository.
 _config.yml and run ``.venv/bin/python tools/launch_links.py --write``; the test suite fails
 while the README is out of step.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ def repository(config=ROOT / "_config.yml"):
     cfg = yaml.safe_load(Path(config).read_text())
     url = urlparse(cfg["repository"]["url"])
     if url.scheme != "https" or url.netloc != "github.com" or url.path.count("/") != 2:
-        raise ValueError(f"repository.url must be https://github.com/OWNER/NAME; got {url.geturl()}")
+        raise ValueError(
+            f"repository.url must be https://github.com/OWNER/NAME; got {url.geturl()}"
+        )
     hub = cfg.get("launch_buttons", {}).get("binderhub_url") or "https://mybinder.org"
     return url.path.strip("/"), cfg["repository"].get("branch", "main"), hub.rstrip("/")
 

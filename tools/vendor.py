@@ -6,6 +6,7 @@ integrity recorded in ``tools/vendor.lock``, and unpacked. Sphinx copies ``book/
 site root (``html_extra_path``), so pages load ``vendor/...`` from the site itself and the book
 reads offline. Re-running is a no-op when the assets are already in place.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,7 +41,11 @@ LAYOUT = {
     ],
 }
 FONTS = (".woff2", ".woff", ".ttf", ".eot", ".svg")
-STRIP = {"mathjax": "package/es5/", "requirejs": "package/", "@jupyter-widgets/html-manager": "package/dist/"}
+STRIP = {
+    "mathjax": "package/es5/",
+    "requirejs": "package/",
+    "@jupyter-widgets/html-manager": "package/dist/",
+}
 
 
 def read_lock():
@@ -57,13 +62,18 @@ def main():
     if STAMP.exists() and STAMP.read_text() == lock_text:
         return 0
     if shutil.which("npm") is None:
-        sys.exit("vendor: npm is not installed; install Node.js and npm (Debian: apt-get install npm)")
+        sys.exit(
+            "vendor: npm is not installed; install Node.js and npm (Debian: apt-get install npm)"
+        )
     shutil.rmtree(DEST, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         for spec, integrity in read_lock():
             name = spec.rsplit("@", 1)[0]
-            proc = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", tmp],
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                ["npm", "pack", spec, "--silent", "--pack-destination", tmp],
+                capture_output=True,
+                text=True,
+            )
             if proc.returncode != 0:
                 sys.exit(f"vendor: `npm pack {spec}` failed:\n{proc.stderr.strip()}")
             tgz = Path(tmp) / proc.stdout.strip().splitlines()[-1]
@@ -88,8 +98,11 @@ def _extract(name, data):
                 # embed-amd.js refers to its Font Awesome files by hashed names in dist/.
                 font = name.endswith("html-manager") and member.name.endswith(FONTS)
                 if member.name.startswith(prefix) or font:
-                    rel = member.name[len(STRIP[name]):] if member.name.startswith(STRIP[name]) \
+                    rel = (
+                        member.name[len(STRIP[name]) :]
+                        if member.name.startswith(STRIP[name])
                         else Path(member.name).name
+                    )
                     target = DEST / folder / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(tar.extractfile(member).read())

@@ -5,6 +5,7 @@ calls), while autodoc documents each object in its own module (``rmtlib.mp.mp_st
 Only a reference that matches exactly one documented object is resolved; anything else stays
 a missing reference, so ``-n`` still catches a misspelt name.
 """
+
 from __future__ import annotations
 
 
@@ -13,7 +14,7 @@ def _resolve(app, env, node, contnode):
         return None
     target = node["reftarget"]
     if target.startswith("rmtlib."):
-        name = target[len("rmtlib."):]
+        name = target[len("rmtlib.") :]
     elif "." not in target:
         name = target
     else:
@@ -21,13 +22,16 @@ def _resolve(app, env, node, contnode):
     if "." in name:
         return None
     domain = env.get_domain("py")
-    found = [full for full in domain.objects
-             if full.startswith("rmtlib.") and full.rsplit(".", 1)[-1] == name
-             and full.count(".") == 2]
+    found = [
+        full
+        for full in domain.objects
+        if full.startswith("rmtlib.") and full.rsplit(".", 1)[-1] == name and full.count(".") == 2
+    ]
     if len(found) != 1:
         return None
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], found[0], node,
-                               contnode)
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], found[0], node, contnode
+    )
 
 
 def setup(app):

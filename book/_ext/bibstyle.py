@@ -4,6 +4,7 @@ Registers a pybtex label style and a formatting style (``bibtex_default_style: r
 is pybtex's ``unsrt`` entry format with these readable labels, sorted by author and year, and
 with the DOI or URL of each entry as a link.
 """
+
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as _Unsrt
 from pybtex.style.labels import BaseLabelStyle

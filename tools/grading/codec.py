@@ -8,6 +8,7 @@ placeholder that the tests see as a value of the wrong type.
 
 This module is imported both by the trusted grader and, inside the sandbox, by the runner.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,12 @@ def encode(value, callables=None, depth=0):
         items = [encode(v, callables, depth + 1) for v in value]
         return {"t": items} if isinstance(value, tuple) else {"l": items}
     if isinstance(value, dict):
-        return {"d": [[encode(k, callables, depth + 1), encode(v, callables, depth + 1)]
-                      for k, v in value.items()]}
+        return {
+            "d": [
+                [encode(k, callables, depth + 1), encode(v, callables, depth + 1)]
+                for k, v in value.items()
+            ]
+        }
     if callables is not None:
         name = callables(value)
         if name:

@@ -4,6 +4,7 @@ It is written from the grader's record (``autograded/STUDENT/NAME/results.json``
 student version of the notebook: the public part of each test cell is shown with its output,
 and the hidden tests only as passed / failed with their message, never their code.
 """
+
 from __future__ import annotations
 
 import html
@@ -46,14 +47,22 @@ def write_feedback(name, sid, build, source, out):
     build = Path(build)
     res = json.loads((build / "autograded" / sid / name / "results.json").read_text())
     release = nbformat.read(build / "release" / name / f"{name}.ipynb", as_version=4)
-    public = {c.metadata.get("nbgrader", {}).get("grade_id"): public_part(c.source)
-              for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    public = {
+        c.metadata.get("nbgrader", {}).get("grade_id"): public_part(c.source)
+        for c in release.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
     src = nbformat.read(Path(source) / name / f"{name}.ipynb", as_version=4)
-    points = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-              for c in src.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+        for c in src.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
     grades = res.get("grades", {})
-    rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{grades.get(q, 0):g} / {p:g}</td></tr>"
-                   for q, p in points.items())
+    rows = "".join(
+        f"<tr><td>{html.escape(q)}</td><td>{grades.get(q, 0):g} / {p:g}</td></tr>"
+        for q, p in points.items()
+    )
     summary = f"<table><tr><th>question</th><th>points</th></tr>{rows}</table>"
     if res.get("message"):
         summary += f"<p>Grader's notes: {html.escape(res['message'])}</p>"
@@ -76,16 +85,25 @@ def write_feedback(name, sid, build, source, out):
                 + (f"<p>Their output:</p><pre>{html.escape(out_text)}</pre>" if out_text else "")
                 + f"<p>Public tests: {_status(pub)}</p>"
                 f"<p>Hidden tests: {_status(test.get('hidden'))}</p>"
-                + (f"<p>{html.escape(test['forbidden'])}</p>" if test.get("forbidden") else ""))
+                + (f"<p>{html.escape(test['forbidden'])}</p>" if test.get("forbidden") else "")
+            )
         else:
             parts.append(f"<pre>{html.escape(str(cell.source))}</pre>")
     for gid in points:
         if gid not in shown:
-            parts.append(f"<h2>{html.escape(gid)} (0 / {points[gid]:g})</h2>"
-                         "<p>This test cell is missing from the submitted notebook.</p>")
+            parts.append(
+                f"<h2>{html.escape(gid)} (0 / {points[gid]:g})</h2>"
+                "<p>This test cell is missing from the submitted notebook.</p>"
+            )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(PAGE.format(title=html.escape(f"{name}: feedback for {sid}"),
-                               total=sum(grades.values()), max_score=sum(points.values()),
-                               summary=summary, cells="\n".join(parts)))
+    out.write_text(
+        PAGE.format(
+            title=html.escape(f"{name}: feedback for {sid}"),
+            total=sum(grades.values()),
+            max_score=sum(points.values()),
+            summary=summary,
+            cells="\n".join(parts),
+        )
+    )
     return out

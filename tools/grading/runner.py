@@ -10,6 +10,7 @@ Commands arrive as JSON lines on one inherited pipe; answers leave on another. E
 here can be undone by the student's code, which runs in this process; that is by design: all
 it can change is the values reported as its own answers.
 """
+
 import json
 import os
 import sys
@@ -43,13 +44,14 @@ def _main(cmd_fd, out_fd, config_path):
     def send(msg):
         data = (codec.dumps(msg) + "\n").encode()
         while data:
-            data = data[os.write(out_fd, data):]
+            data = data[os.write(out_fd, data) :]
 
     def resolve(name):  # callables the grader passes as arguments: "numpy.tanh", ...
         module, _, attr = name.rpartition(".")
         if module not in ("numpy", "scipy.special", "math", "cmath"):
             raise ValueError(f"cannot pass {name}")
         import importlib
+
         return getattr(importlib.import_module(module), attr)
 
     def describe(exc):
@@ -99,8 +101,9 @@ def _forbid(names):
 
     import rmtlib
 
-    modules = [rmtlib] + [importlib.import_module(f"rmtlib.{m.name}")
-                          for m in pkgutil.iter_modules(rmtlib.__path__)]
+    modules = [rmtlib] + [
+        importlib.import_module(f"rmtlib.{m.name}") for m in pkgutil.iter_modules(rmtlib.__path__)
+    ]
     for name in names:
         original = getattr(rmtlib, name, None)
 

@@ -12,6 +12,7 @@ the sandbox's process namespace (``--die-with-parent`` covers the grader's own d
 As root the user namespace is not unshared: bubblewrap's user namespace would map the sandbox's
 uid 65534 back to root outside; ``setpriv`` instead switches to the real uid 65534.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,10 @@ class Ended(Exception):
 def bwrap_path():
     path = shutil.which("bwrap")
     if path is None:
-        raise SandboxError("bubblewrap (`bwrap`) is not installed; run "
-                           f"{INSTALL.relative_to(HERE.parent.parent)} (Debian package bubblewrap)")
+        raise SandboxError(
+            "bubblewrap (`bwrap`) is not installed; run "
+            f"{INSTALL.relative_to(HERE.parent.parent)} (Debian package bubblewrap)"
+        )
     return path
 
 
@@ -85,9 +88,16 @@ def _python_mounts():
 
 def command(config_path, inner_config, fds):
     """The bubblewrap command line that runs the runner with ``inner_config`` (sandbox path)."""
-    args = [bwrap_path(), "--die-with-parent", "--new-session",
-            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try"]
+    args = [
+        bwrap_path(),
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+    ]
     root = os.geteuid() == 0
     if not root:  # an unprivileged grader: the user namespace maps it to 65534 inside
         args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
@@ -98,8 +108,9 @@ def command(config_path, inner_config, fds):
         elif p.is_dir():
             args += ["--ro-bind", str(p), str(p)]
     mounts = _python_mounts()
-    parents = sorted({a for p in mounts for a in p.parents if a != Path("/")},
-                     key=lambda q: len(q.parts))
+    parents = sorted(
+        {a for p in mounts for a in p.parents if a != Path("/")}, key=lambda q: len(q.parts)
+    )
     for p in parents:  # bubblewrap would create them mode 0700, closed to uid 65534
         if p not in mounts and not any(p.is_relative_to(m) for m in mounts):
             args += ["--perms", "0755", "--dir", str(p)]
@@ -107,26 +118,65 @@ def command(config_path, inner_config, fds):
         args += ["--ro-bind", str(p), str(p)]
     if Path("/etc/ld.so.cache").exists():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    args += ["--ro-bind", str(HERE), "/grader",
-             "--ro-bind", str(config_path), inner_config,
-             "--proc", "/proc", "--dev", "/dev",
-             "--size", str(TMP_SIZE), "--perms", "1777", "--tmpfs", "/tmp",
-             "--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
-    env = {"HOME": "/tmp/home", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-           "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/mpl", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-           "RMTBOOK_SANDBOX": RUN_TAG}
+    args += [
+        "--ro-bind",
+        str(HERE),
+        "/grader",
+        "--ro-bind",
+        str(config_path),
+        inner_config,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(TMP_SIZE),
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+        "--remount-ro",
+        "/",
+        "--chdir",
+        "/tmp",
+        "--clearenv",
+    ]
+    env = {
+        "HOME": "/tmp/home",
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/mpl",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "RMTBOOK_SANDBOX": RUN_TAG,
+    }
     for key, val in env.items():
         args += ["--setenv", key, val]
     args.append("--")
     args += [shutil.which("prlimit") or "/usr/bin/prlimit"]
     args += [f"--{k}={v}" for k, v in LIMITS.items()] + ["--"]
     if root:
-        args += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={NOBODY}",
-                 f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all", "--no-new-privs", "--"]
-    args += [str(Path(sys.executable)), "-I", "-B", "/grader/runner.py", inner_config,
-             *(str(fd) for fd in fds)]
+        args += [
+            shutil.which("setpriv") or "/usr/bin/setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+        ]
+    args += [
+        str(Path(sys.executable)),
+        "-I",
+        "-B",
+        "/grader/runner.py",
+        inner_config,
+        *(str(fd) for fd in fds),
+    ]
     return args
 
 
@@ -136,16 +186,22 @@ class Sandbox:
     def __init__(self, forbidden=(), start_timeout=120, wait=True):
         self._dir = tempfile.TemporaryDirectory(prefix="rmt-sandbox-")
         cfg = Path(self._dir.name) / "config.json"
-        cfg.write_text(json.dumps({"workdir": "/tmp/work", "tmp": "/tmp",
-                                   "forbidden": list(forbidden)}))
+        cfg.write_text(
+            json.dumps({"workdir": "/tmp/work", "tmp": "/tmp", "forbidden": list(forbidden)})
+        )
         cmd_r, self._cmd_w = os.pipe()
         self._out_r, out_w = os.pipe()
         self._stderr = tempfile.TemporaryFile()
         try:
             self.proc = subprocess.Popen(
-                command(cfg, "/grader-config.json", (cmd_r, out_w)), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=self._stderr, pass_fds=(cmd_r, out_w),
-                start_new_session=True, close_fds=True)
+                command(cfg, "/grader-config.json", (cmd_r, out_w)),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                pass_fds=(cmd_r, out_w),
+                start_new_session=True,
+                close_fds=True,
+            )
         finally:
             os.close(cmd_r)
             os.close(out_w)
@@ -167,8 +223,10 @@ class Sandbox:
         except Ended as end:
             detail = self.startup_error()
             self.close()
-            raise SandboxError(f"the grading sandbox did not start ({end.reason})"
-                               + (f": {detail}" if detail else "")) from None
+            raise SandboxError(
+                f"the grading sandbox did not start ({end.reason})"
+                + (f": {detail}" if detail else "")
+            ) from None
 
     def startup_error(self):
         self._stderr.seek(0)
@@ -184,7 +242,7 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         while data:  # non-blocking: a runner that stops reading cannot hang the grader
             try:
-                data = data[os.write(self._cmd_w, data):]
+                data = data[os.write(self._cmd_w, data) :]
             except BlockingIOError:
                 left = deadline - time.monotonic()
                 _, writable, _ = select.select([], [self._cmd_w], [], max(0.0, left))

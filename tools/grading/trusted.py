@@ -13,6 +13,7 @@ limits, the points already earned stay; the offending cell is skipped and the no
 restarted in a fresh sandbox from its first cell, so that only the questions depending on that
 cell are lost.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,7 +40,7 @@ def clean(text, limit=160):
     """Text from a submission made safe for a terminal, a CSV cell and one line of HTML."""
     text = "".join(ch if ch.isprintable() else " " for ch in str(text))
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def split_test(source):
@@ -75,15 +76,20 @@ def _free_names(code):
 
 def _callable_name(fn):
     """How the sandbox can find a callable the tests pass to a student's function."""
-    import math
     import cmath
+    import math
+
     import scipy.special
 
     name = getattr(fn, "__name__", None)
     if not name:
         return None
-    for module, label in ((np, "numpy"), (scipy.special, "scipy.special"), (math, "math"),
-                          (cmath, "cmath")):
+    for module, label in (
+        (np, "numpy"),
+        (scipy.special, "scipy.special"),
+        (math, "math"),
+        (cmath, "cmath"),
+    ):
         if getattr(module, name, None) is fn:
             return f"{label}.{name}"
     return None
@@ -115,8 +121,9 @@ class _Session:
             return self.box.request(op, budget, **fields)
         except Ended as end:
             if "time limit" in end.reason and budget < self.grader.cell_timeout:
-                raise Ended(f"stopped after the {self.grader.timeout} s limit per submission") \
-                    from None
+                raise Ended(
+                    f"stopped after the {self.grader.timeout} s limit per submission"
+                ) from None
             raise
 
     def call(self, name, args, kwargs):
@@ -125,8 +132,9 @@ class _Session:
         msg = self.request("call", name=name, args=doc_args, kwargs=doc_kwargs)
         if "raised" in msg:
             ename, evalue = (list(msg["raised"]) + ["", ""])[:2]
-            raise StudentError(f"{name} raised {clean(ename, 40)}" + (f": {clean(evalue, 100)}"
-                                                                        if evalue else ""))
+            raise StudentError(
+                f"{name} raised {clean(ename, 40)}" + (f": {clean(evalue, 100)}" if evalue else "")
+            )
         return _decode(msg.get("value"))
 
     def fetch(self, name):
@@ -215,9 +223,11 @@ class Grader:
                 break
             why = self._why(end)
             if in_test:
-                self.results[label] = {"public": {"passed": False, "message": why, "output": ""},
-                                       "hidden": {"passed": None, "message": "not run"},
-                                       "passed": False}
+                self.results[label] = {
+                    "public": {"passed": False, "message": why, "output": ""},
+                    "hidden": {"passed": None, "message": "not run"},
+                    "passed": False,
+                }
             else:
                 self.errors.append(f"{label}: {why}")
                 skipped.add(index)
@@ -299,13 +309,19 @@ class Grader:
         except Ended as end:  # the sandbox ended during a call to the student's function
             raise _Aborted(end) from None
         except AssertionError as err:
-            return {"passed": False, "message": clean(err) or "an assertion failed",
-                    "output": buf.getvalue()[-2000:]}
+            return {
+                "passed": False,
+                "message": clean(err) or "an assertion failed",
+                "output": buf.getvalue()[-2000:],
+            }
         except StudentError as err:
             return {"passed": False, "message": clean(err), "output": buf.getvalue()[-2000:]}
         except Exception as err:  # a value of the wrong type, a missing name...
-            return {"passed": False, "message": clean(f"{type(err).__name__}: {err}"),
-                    "output": buf.getvalue()[-2000:]}
+            return {
+                "passed": False,
+                "message": clean(f"{type(err).__name__}: {err}"),
+                "output": buf.getvalue()[-2000:],
+            }
         return {"passed": True, "message": "", "output": buf.getvalue()[-2000:]}
 
     # summary -------------------------------------------------------------------------------
@@ -325,5 +341,9 @@ class Grader:
             msgs.append("failed " + ", ".join(failed))
         if self.stopped:
             msgs.append(self.stopped)
-        return {"grades": grades, "message": "; ".join(msgs), "tests": self.results,
-                "seconds": round(time.monotonic() - self.t0, 1)}
+        return {
+            "grades": grades,
+            "message": "; ".join(msgs),
+            "tests": self.results,
+            "seconds": round(time.monotonic() - self.t0, 1),
+        }
