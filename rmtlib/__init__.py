@@ -28,11 +28,13 @@ from . import (  # noqa: E402
     dynamics,
     edge,  # noqa: E402
     fixedpoint,
+    free,
     gauss,
     kernels,
     lazy,
     mp,
     plotting,
+    products,
     rf,
     ridge,
     scaling,
@@ -49,11 +51,13 @@ from .deep import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
+from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
+from .products import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403

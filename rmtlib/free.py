@@ -18,6 +18,7 @@ half-plane has a unique attracting fixed point ``ω(z)``, found by iteration fro
 half-plane, continued towards the real axis and polished by Newton's method, with an iteration
 cap and a :class:`~rmtlib.fixedpoint.ConvergenceError` that names the points that failed.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,15 @@ import numpy as np
 from . import _validate as V
 from .fixedpoint import ConvergenceError
 
-__all__ = ["free_additive_density", "free_multiplicative_density", "semicircle_r_transform",
-           "mp_r_transform", "mp_s_transform", "discrete_r_transform", "discrete_s_transform"]
+__all__ = [
+    "free_additive_density",
+    "free_multiplicative_density",
+    "semicircle_r_transform",
+    "mp_r_transform",
+    "mp_s_transform",
+    "discrete_r_transform",
+    "discrete_s_transform",
+]
 
 _LADDER = 10.0 ** -np.arange(0, 11)  # distance to the real axis, 1 down to 1e-10
 _WARM_STEPS = 60  # iterations per intermediate level: it only has to bring omega close
@@ -85,8 +93,10 @@ def _solve(step, omega, z, *, tol, max_iter, what, final=True):
     bad = np.abs(f - omega) > tol * (1 + np.abs(omega))
     if not final:  # an intermediate level of the continuation: carry on from where it got
         return omega
-    raise ConvergenceError(f"{what}: subordination did not converge within {max_iter} steps "
-                           f"at {np.count_nonzero(bad)} point(s), e.g. z = {z[bad][:3]}")
+    raise ConvergenceError(
+        f"{what}: subordination did not converge within {max_iter} steps "
+        f"at {np.count_nonzero(bad)} point(s), e.g. z = {z[bad][:3]}"
+    )
 
 
 def _grid(x, tol, max_iter):
@@ -98,8 +108,128 @@ def _grid(x, tol, max_iter):
     return xs, np.ravel(xs).astype(float), tol, max_iter
 
 
-def free_additive_density(x, atoms_a, atoms_b, weights_a=None, weights_b=None, *, tol=1e-12,
-                          max_iter=2000):
+_BURST = 16  # Denjoy–Wolff iterations between two attempts at certifying a Newton polish
+_NEWTON = 40
+_EDGE = 1e-9  # margin of the certificates (see _additive_subordination)
+
+
+def _nd(w, atoms, p):
+    """N = Σ p a d, D = Σ p d and their w-derivatives, d = 1/(w − a): h = F − id = −N/D."""
+    d = 1.0 / (w[..., None] - atoms)
+    pd, pad = p * d, p * atoms * d
+    return pad.sum(-1), pd.sum(-1), -(pad * d).sum(-1), -(pd * d).sum(-1)
+
+
+def _compose(w, z, a, pa, b, pb):
+    """f(w) = z + h_B(z + h_A(w)) and f'(w), without cancellation near the poles of h_A.
+
+    h(w) = F(w) − w = −Σ p_i a_i/(w − a_i) / Σ p_i/(w − a_i) is a weighted mean of the atoms,
+    so it is computed as one (no F − w cancellation for large w). The inner value
+    t = z + h_A(w) is infinite where G_A(w) = 0; there h_B is evaluated through u = 1/t, in which
+    h_B(1/u) = −Σ q_j b_j e_j / Σ q_j e_j with e_j = 1/(1 − b_j u) is analytic at u = 0.
+    """
+    n, d, dn, dd = _nd(w, a, pa)
+    top, jac = z * d - n, d * dn - n * dd  # t = top/d, h_A' = -jac/d**2
+    near = np.abs(top) <= np.abs(d)  # |t| <= 1: evaluate h_B at t itself
+    t = np.where(near, top / np.where(near, d, 1.0), 0.0)
+    nb, db, dnb, ddb = _nd(t, b, pb)
+    f_near = z - nb / db
+    df_near = ((db * dnb - nb * ddb) / db**2) * (jac / d**2)
+    u = np.where(near, 0.0, d / np.where(near, 1.0, top))
+    e = 1.0 / (1.0 - u[..., None] * b)
+    qe, qbe = pb * e, pb * b * e
+    P, Q = qbe.sum(-1), qe.sum(-1)
+    dP, dQ = (qbe * b * e).sum(-1), (qe * b * e).sum(-1)
+    f_far = z - P / Q
+    df_far = -((dP * Q - P * dQ) / Q**2) * (jac / top**2)
+    return np.where(near, f_near, f_far), np.where(near, df_near, df_far)
+
+
+def _additive_subordination(x, a, pa, b, pb, tol, max_iter):
+    """ω₁(x + i0) for real x: the Denjoy–Wolff point of f_x(w) = x + h_B(x + h_A(w)).
+
+    Returns ``(omega, exterior, failed)``. Every returned value carries a certificate:
+
+    - *interior*: a fixed point with Im ω > 0 (well above round-off). A holomorphic self-map of
+      the upper half-plane has at most one interior fixed point unless it is the identity
+      (Schwarz–Pick), so it is ω₁(x). Its multiplier has modulus <= 1, and exactly 1 when f_x is
+      an elliptic automorphism: two-atom laws have Möbius h (e.g. h(w) = −1/w for ±1), the
+      plain iteration then rotates about ω₁ instead of converging, and only Newton finds it;
+    - *exterior*: a real fixed point with 0 <= f_x'(ω) < 1. By the Julia–Wolff–Carathéodory
+      theorem the Denjoy–Wolff point is the only fixed point in the closed half-plane with
+      angular derivative <= 1, and then f_x has no interior fixed point: x is outside the
+      support of the continuous part and the density is exactly 0.
+
+    The plain iteration converges from any start in the half-plane (Denjoy–Wolff), but only
+    linearly, with rate |f_x'(ω)| → 1 at the edges; every ``_BURST`` steps a Newton polish is
+    started from the current iterate and kept only if it passes a certificate (so a Newton step
+    towards a spurious real fixed point, one with f_x' > 1, is never returned).
+    """
+
+    def f(w, xx):
+        return _compose(w, xx, a, pa, b, pb)
+
+    def newton(v, xx):
+        for _ in range(_NEWTON):
+            fv, dfv = f(v, xx)
+            v = v - (fv - v) / (dfv - 1.0)
+        return v
+
+    spread = np.ptp(a) + np.ptp(b) + 1.0
+    scale = 1e4 * (1 + np.abs(x) + np.abs(a).max() + np.abs(b).max())
+    w = x + 1j * spread
+    # Where f_x is the identity (two two-atom laws make it a Möbius map, the identity at
+    # isolated x), every point is a fixed point: there the limit from the half-plane is taken
+    # at z = x + i eta instead, with eta balancing the O(eta) shift against the O(eps/eta)
+    # conditioning of the fixed point.
+    with np.errstate(all="ignore"):
+        flat_map = np.ones(x.shape, dtype=bool)
+        for t in (1.0, 2.0):
+            ft, _ = f(x + 1j * t * spread, x + 0j)
+            flat_map &= np.abs(ft - (x + 1j * t * spread)) <= 1e3 * tol * spread
+    z = x + 1j * np.where(flat_map, 1e-8 * spread, 0.0)
+    omega = np.full(x.shape, np.nan + 0j)
+    exterior = np.zeros(x.shape, dtype=bool)
+    todo = np.ones(x.shape, dtype=bool)
+    steps = 0
+    with np.errstate(all="ignore"):
+        while steps < max_iter and todo.any():
+            idx = np.flatnonzero(todo)
+            zz, ww = z[idx], w[idx]
+            for _ in range(_BURST):
+                ww, _ = f(ww, zz)
+            steps += _BURST
+            w[idx] = ww
+            # Exterior certificate (real z only): a real fixed point with multiplier in [0, 1).
+            xx = zz.real
+            r = newton(ww.real.copy(), xx)
+            fr, dfr = f(r, xx)
+            ext = (
+                ~flat_map[idx]
+                & (np.abs(r) <= scale[idx])
+                & (np.abs(fr - r) <= tol * (1 + np.abs(r)))
+                & (dfr >= 0)
+                & (dfr < 1 - _EDGE)
+            )
+            # Interior certificate: a fixed point clearly inside the half-plane.
+            v = newton(ww, zz)
+            fv, dfv = f(v, zz)
+            inner = (
+                ~ext
+                & (np.abs(v) <= scale[idx])
+                & (np.abs(fv - v) <= tol * (1 + np.abs(v)))
+                & (v.imag > _EDGE * (1 + np.abs(v)))
+                & (np.abs(dfv) <= 1 + _EDGE)
+            )
+            omega[idx[ext]], exterior[idx[ext]] = r[ext], True
+            omega[idx[inner]] = v[inner]
+            todo[idx[ext | inner]] = False
+    return omega, exterior, todo
+
+
+def free_additive_density(
+    x, atoms_a, atoms_b, weights_a=None, weights_b=None, *, tol=1e-12, max_iter=2000
+):
     """Density of the free additive convolution ``μ_A ⊞ μ_B`` of two discrete laws.
 
     The limit law of the eigenvalues of ``A + U B Uᵀ`` (``U`` Haar orthogonal) when ``A`` and
@@ -126,17 +256,20 @@ def free_additive_density(x, atoms_a, atoms_b, weights_a=None, weights_b=None, *
     Raises
     ------
     ConvergenceError
-        Where the subordination does not converge within ``max_iter`` at the last level; this
-        has been seen just outside the support of sums of asymmetric laws, where the
-        subordination function grows large (a reparametrisation is planned).
+        Where no certified fixed point is found within ``max_iter`` steps: only within about
+        1e-16 of an edge of the support, where the multiplier of the fixed point is 1.
 
     Notes
     -----
     With the Cauchy transforms :math:`G`, :math:`F = 1/G` and :math:`h = F - \\mathrm{id}`, the
     subordination function :math:`\\omega_1(z)` is the attracting fixed point of
     :math:`w \\mapsto z + h_B(z + h_A(w))` and :math:`G_{A\\boxplus B}(z) = G_A(\\omega_1(z))`
-    (Belinschi & Bercovici 2007, Theorem 4.1). It is found at :math:`z = x + i\\eta` for
-    :math:`\\eta = 1, 10^{-1}, \\dots, 10^{-10}`, each solve warm-started from the last.
+    (Belinschi & Bercovici 2007, Theorem 4.1). It is computed on the real axis itself, as the
+    Denjoy–Wolff point of the map at real :math:`x`, with a certificate for every point: an
+    interior fixed point (unique by Schwarz–Pick) or a real one of multiplier in [0, 1)
+    (unique by Julia–Wolff–Carathéodory; then the density is exactly 0). Where
+    :math:`\\omega_1` has a pole (a zero of :math:`G` in a gap of the support) the symmetric
+    function :math:`\\omega_2` is used.
 
     References
     ----------
@@ -161,29 +294,33 @@ def free_additive_density(x, atoms_a, atoms_b, weights_a=None, weights_b=None, *
     xs, flat, tol, max_iter = _grid(x, tol, max_iter)
     a, pa = _law(atoms_a, weights_a, "atoms_a")
     b, pb = _law(atoms_b, weights_b, "atoms_b")
+    omega, exterior, failed = _additive_subordination(flat, a, pa, b, pb, tol, max_iter)
+    g = np.zeros(flat.shape, dtype=complex)
+    with np.errstate(all="ignore"):
+        g[~failed] = (1.0 / (omega[~failed, None] - a)) @ pa
+    # omega_1 has a pole where G vanishes in a gap of the support (G_A(omega_1) = G = 0 there);
+    # omega_2, the subordination function of the other law, is finite at that point (both
+    # cannot be infinite: omega_1 + omega_2 = z + 1/G), so such points are solved for omega_2.
+    swap = failed | ~np.isfinite(g)
+    if swap.any():
+        o2, ext2, fail2 = _additive_subordination(flat[swap], b, pb, a, pa, tol, max_iter)
+        with np.errstate(all="ignore"):
+            g2 = (1.0 / (o2[:, None] - b)) @ pb
+        g[swap], exterior[swap], failed[swap] = g2, ext2, fail2
+    if failed.any():
+        raise ConvergenceError(
+            f"free_additive_density: no certified subordination point within {max_iter} steps at "
+            f"{np.count_nonzero(failed)} point(s), e.g. x = {flat[failed][:3]}: such points lie "
+            "within about 1e-16 of an edge of the support, where the multiplier of the fixed "
+            "point is 1 and neither certificate can be decided in double precision"
+        )
+    dens = np.where(exterior, 0.0, np.maximum(-g.imag / np.pi, 0.0))
+    return V.scalar_or_array(dens.reshape(np.shape(xs)))
 
-    def h(w, atoms, p):
-        g, dg = _cauchy(w, atoms, p)
-        return 1 / g - w, -dg / g**2 - 1
 
-    omega = flat + 1j * (1.0 + np.abs(flat))
-    for eta in _LADDER:
-        z = flat + 1j * eta
-
-        def step(w, z=z):
-            ha, dha = h(w, a, pa)
-            hb, dhb = h(z + ha, b, pb)
-            return z + hb, dhb * dha
-
-        final = eta == _LADDER[-1]
-        omega = _solve(step, omega + 0j, z, tol=tol, max_iter=max_iter if final else _WARM_STEPS,
-                       what="free_additive_density", final=final)
-    g, _ = _cauchy(omega, a, pa)
-    return V.scalar_or_array(np.maximum(-g.imag / np.pi, 0.0).reshape(np.shape(xs)))
-
-
-def free_multiplicative_density(x, atoms_a, atoms_b, weights_a=None, weights_b=None, *,
-                                tol=1e-12, max_iter=2000):
+def free_multiplicative_density(
+    x, atoms_a, atoms_b, weights_a=None, weights_b=None, *, tol=1e-12, max_iter=2000
+):
     """Density of the free multiplicative convolution ``μ_A ⊠ μ_B`` of two laws on [0, ∞).
 
     The limit law of the eigenvalues of ``A^{1/2} U B Uᵀ A^{1/2}`` (``U`` Haar orthogonal) for
@@ -259,8 +396,15 @@ def free_multiplicative_density(x, atoms_a, atoms_b, weights_a=None, weights_b=N
             return z * hb, z * dhb * z * dha
 
         final = eta == _LADDER[-1]
-        omega = _solve(step, omega, z, tol=tol, max_iter=max_iter if final else _WARM_STEPS,
-                       what="free_multiplicative_density", final=final)
+        omega = _solve(
+            step,
+            omega,
+            z,
+            tol=tol,
+            max_iter=max_iter if final else _WARM_STEPS,
+            what="free_multiplicative_density",
+            final=final,
+        )
     g = z / (1 - eta_of(omega, a, pa))
     return V.scalar_or_array(np.maximum(-g.imag / np.pi, 0.0).reshape(np.shape(xs)))
 
@@ -352,8 +496,10 @@ def _newton(func, x0, *, what, tol=1e-13, max_iter=100):
         x = x - step
         if np.all(np.abs(step) <= tol * (1 + np.abs(x))):
             return x
-    raise ConvergenceError(f"{what}: Newton's method did not converge in {max_iter} steps; "
-                           "|w| is probably outside the transform's domain (take it smaller)")
+    raise ConvergenceError(
+        f"{what}: Newton's method did not converge in {max_iter} steps; "
+        "|w| is probably outside the transform's domain (take it smaller)"
+    )
 
 
 def discrete_r_transform(w, atoms, weights=None):
@@ -372,8 +518,8 @@ def discrete_r_transform(w, atoms, weights=None):
     --------
     The symmetric Bernoulli law has :math:`R(w) = (\\sqrt{1 + 4w^2} - 1)/(2w)`:
 
-    >>> round(float(discrete_r_transform(0.3, [-1, 1]).real), 12)
-    0.276983964948
+    >>> round(float(discrete_r_transform(0.2, [-1, 1]).real), 12)  # (sqrt(1.16) - 1)/0.4
+    0.192582403567
     """
     w = np.asarray(V.finite_complex("w", w))
     if np.any(w == 0):
@@ -381,8 +527,10 @@ def discrete_r_transform(w, atoms, weights=None):
     a, p = _law(atoms, weights, "atoms")
     spread = np.max(np.abs(a - a @ p))
     if spread > 0 and np.any(np.abs(w) > 1 / (4 * spread)):
-        raise ValueError(f"w must satisfy |w| <= 1/(4 max|atom - mean|) = {1 / (4 * spread):.6g}, "
-                         "where the R-transform is analytic")
+        raise ValueError(
+            f"w must satisfy |w| <= 1/(4 max|atom - mean|) = {1 / (4 * spread):.6g}, "
+            "where the R-transform is analytic"
+        )
 
     def func(z):
         g, dg = _cauchy(z, a, p)
@@ -429,13 +577,17 @@ def discrete_s_transform(w, atoms, weights=None):
         chi = np.empty(w.shape)
         for idx, wi in np.ndenumerate(np.real(w)):
             if wi <= -(1 - mass0):
-                raise ValueError(f"w must be > -(1 - mass at 0) = {-(1 - mass0):.6g} for a real "
-                                 f"argument; got {wi}")
+                raise ValueError(
+                    f"w must be > -(1 - mass at 0) = {-(1 - mass0):.6g} for a real "
+                    f"argument; got {wi}"
+                )
             if wi > 0:
                 lo, hi = 0.0, top * (1 - 1e-12)
                 if psi(hi, wi) < 0:
-                    raise ValueError(f"w = {wi:.6g} is beyond the range of psi on (0, 1/max "
-                                     "atom) that the real branch reaches; take w smaller")
+                    raise ValueError(
+                        f"w = {wi:.6g} is beyond the range of psi on (0, 1/max "
+                        "atom) that the real branch reaches; take w smaller"
+                    )
             else:
                 lo, hi = -1.0, 0.0
                 while psi(lo, wi) > 0:
