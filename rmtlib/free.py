@@ -296,6 +296,22 @@ def free_additive_density(
     xs, flat, tol, max_iter = _grid(x, tol, max_iter)
     a, pa = _law(atoms_a, weights_a, "atoms_a")
     b, pb = _law(atoms_b, weights_b, "atoms_b")
+    # Points in chunks: the work arrays are (points x atoms), kept near 16 MiB whatever the grid.
+    chunk = max(1, 2**20 // (a.size + b.size))
+    dens = (
+        np.concatenate(
+            [
+                _additive_chunk(flat[i : i + chunk], a, pa, b, pb, tol, max_iter)
+                for i in range(0, flat.size, chunk)
+            ]
+        )
+        if flat.size
+        else np.zeros(0)
+    )
+    return V.scalar_or_array(dens.reshape(np.shape(xs)))
+
+
+def _additive_chunk(flat, a, pa, b, pb, tol, max_iter):
     omega, exterior, failed = _additive_subordination(flat, a, pa, b, pb, tol, max_iter)
     g = np.zeros(flat.shape, dtype=complex)
     with np.errstate(all="ignore"):
@@ -316,8 +332,7 @@ def free_additive_density(
             "within about 1e-16 of an edge of the support, where the multiplier of the fixed "
             "point is 1 and neither certificate can be decided in double precision"
         )
-    dens = np.where(exterior, 0.0, np.maximum(-g.imag / np.pi, 0.0))
-    return V.scalar_or_array(dens.reshape(np.shape(xs)))
+    return np.where(exterior, 0.0, np.maximum(-g.imag / np.pi, 0.0))
 
 
 def free_multiplicative_density(
