@@ -39,8 +39,9 @@ def test_silverstein_law_is_mp_free_times_the_population():
     x = np.linspace(0.5, 5.0, 19)
     ours = rmt.free_multiplicative_density(x, _mp_quantile_atoms(0.5, 3000), [1.0, 3.0])
     core = rmt.silverstein_density(x, 0.5, [1.0, 3.0])
-    # The MP law enters through 3000 quantile atoms: an O(1/3000) discretisation error.
-    assert np.max(np.abs(ours - core) / np.maximum(core, 0.05)) < 2e-3
+    # The MP law enters through 3000 quantile atoms, a discretisation error that averages out
+    # in the smooth density (measured 6e-7).
+    assert np.max(np.abs(ours - core) / np.maximum(core, 0.05)) < 1e-5
 
 
 def _haar(n, rng):
@@ -65,16 +66,16 @@ def test_free_convolutions_match_haar_rotated_matrices():
     # (the case that the last solver could not do).
     grid = np.linspace(-3.5, 7.5, 4001)
     dens = rmt.free_additive_density(grid, [0, 1, 3], [-1, 2], [0.3, 0.4, 0.3], [0.5, 0.5])
-    # n = 1000: the KS distance of 1000 eigenvalues to their limit is O(1/n) (rigidity), far
-    # below the 0.02 allowed.
-    assert _ks_against_density(summed, dens, grid) < 0.02
+    # n = 1000: the KS distance of 1000 eigenvalues to their limit is O(1/n) (rigidity; measured
+    # 0.003, and 0.005 for the product below).
+    assert _ks_against_density(summed, dens, grid) < 0.01
     bp = np.repeat([0.5, 2.0], [500, 500])
     sq = np.sqrt(a)
     prod = np.linalg.eigvalsh(sq[:, None] * (U @ np.diag(bp) @ U.T) * sq[None, :])
     prod = prod[prod > 1e-9]  # the atom at 0 (mass 0.3) is reported separately
     grid = np.linspace(1e-4, 9.0, 4001)
     dens = rmt.free_multiplicative_density(grid, [0, 1, 3], [0.5, 2.0], [0.3, 0.4, 0.3])
-    assert _ks_against_density(prod, dens, grid) < 0.02
+    assert _ks_against_density(prod, dens, grid) < 0.01
 
 
 def test_r_transforms_invert_the_books_stieltjes_transforms():
