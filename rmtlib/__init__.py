@@ -7,6 +7,8 @@ Every theory curve of the book is a function here; the notebooks import it as ``
 Modules, by concept (see the book's notation page for the conventions):
 
 - :mod:`rmtlib.mp` — Marchenko–Pastur and semicircle laws (chapter 1)
+- :mod:`rmtlib.silverstein` — Silverstein's law MP ⊠ ν, the one solver behind every generalised MP law
+- :mod:`rmtlib.stieltjes` — deterministic equivalents of the resolvent (chapters 2–3)
 - :mod:`rmtlib.fixedpoint` — the vectorised Anderson fixed-point solver behind every equivalent
 - :mod:`rmtlib.sim` — seeded data generators
 - :mod:`rmtlib.activations`, :mod:`rmtlib.gauss` — nonlinearities and their Gaussian moments
@@ -24,20 +26,26 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import (  # noqa: E402
     activations,
+    anisotropic_ridge,
     deep,
+    distance_kernels,
     dynamics,
     edge,  # noqa: E402
     fixedpoint,
     free,
     gauss,
+    inner_product_kernels,
     kernels,
     lazy,
+    mei_montanari,
     mp,
     plotting,
     products,
     rf,
+    rf_spectrum,
     ridge,
     scaling,
+    silverstein,
     sim,
     spectral,
     spiked,
@@ -47,20 +55,26 @@ from . import (  # noqa: E402
 )
 from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
 from .activations import *  # noqa: F401,F403
+from .anisotropic_ridge import *  # noqa: F401,F403
 from .deep import *  # noqa: F401,F403
+from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .products import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
+from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
+from .silverstein import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402

@@ -450,3 +450,79 @@ def nonnegative_scalar(name, value):
     if not x >= 0:
         raise ValueError(f"{name} must lie in [0, inf); got {value!r}")
     return x
+
+
+# --- aspect ratios and population laws (mp, silverstein, stieltjes) ---
+#: Aspect ratios ``c = p / n`` accepted by the laws of :mod:`rmtlib.mp` and
+#: :mod:`rmtlib.silverstein`: outside, the continuous part of the law, of relative width about
+#: ``4 / sqrt(c)`` (c > 1) or ``4 sqrt(c)`` (c < 1), cannot be resolved in double precision.
+RATIO_RANGE = (1e-12, 1e12)
+
+
+def population_law(ratio, eigs, weights=None, *, eigs_name="pop_eigs", weights_name="pop_weights"):
+    """Check ``ratio`` (a scalar in :data:`RATIO_RANGE`) and a population law ν; return ``(c, t, w)``.
+
+    The atoms ``t`` are sorted with repeated atoms merged and zero-weight atoms dropped (the
+    equations only see ν). At least one atom must be positive, and the positive atoms must lie
+    in [1e-100, 1e100] and span at most 12 decades: beyond, Silverstein's equation cannot be
+    resolved in double precision.
+    """
+    c = scalar("ratio", ratio)
+    lo, hi = RATIO_RANGE
+    if not lo <= c <= hi:
+        raise ValueError(f"ratio must lie in [{lo:g}, {hi:g}]; got {ratio!r}")
+    t, w = spectrum(eigs, weights, eigs_name=eigs_name, weights_name=weights_name)
+    pos = t[t > 0]
+    if pos.size == 0:
+        raise ValueError(f"{eigs_name} must contain at least one positive eigenvalue")
+    if not 1e-100 <= pos.max() <= 1e100 or pos.max() > 1e12 * pos.min():
+        raise ValueError(
+            f"{eigs_name} must have positive atoms within [1e-100, 1e100] spanning at most 12 "
+            f"decades (the equation cannot be resolved in double precision beyond); got "
+            f"[{pos.min():.3g}, {pos.max():.3g}]"
+        )
+    tu, inv = np.unique(t, return_inverse=True)
+    wu = np.bincount(inv, weights=w)
+    keep = wu > 0
+    return c, tu[keep], wu[keep]
+
+
+# --- part B, linear models ---
+def finite_result(params, *arrays, allowed=None):
+    """Refuse a result that overflowed float64 although every input was finite.
+
+    ``params`` names the parameters whose size caused it (e.g. ``"r2, sigma2"``). Entries where
+    ``allowed`` is True (a documented ``inf``, such as an interpolation peak) are not checked.
+    """
+    for arr in arrays:
+        bad = ~np.isfinite(np.asarray(arr, dtype=float))
+        if allowed is not None:
+            bad &= ~np.asarray(allowed, dtype=bool)
+        if np.any(bad):
+            raise ValueError(
+                f"{params}: the result overflows float64 (above 1.8e308) for these values; "
+                f"use smaller {params}"
+            )
+
+
+_NO_TARGET = object()  # target_energy not asked for (None is a bad value, not "absent")
+
+
+def population_spectrum(pop_eigs, target_energy=_NO_TARGET):
+    """Eigenvalues of a population covariance (1-d, >= 0, one positive, finite trace) and,
+    if given, target energies of the same length (>= 0); returns ``t`` or ``(t, energy)``."""
+    t = np.atleast_1d(nonnegative("pop_eigs", pop_eigs))
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"pop_eigs must be a non-empty 1-d array; got shape {np.shape(pop_eigs)}")
+    if not np.any(t > 0):
+        raise ValueError("pop_eigs must contain at least one positive eigenvalue")
+    if not np.isfinite(t.sum()):
+        raise ValueError("pop_eigs must have a finite sum (the trace of Σ overflows float64)")
+    if target_energy is _NO_TARGET:
+        return t
+    e = np.atleast_1d(nonnegative("target_energy", target_energy))
+    if e.shape != t.shape:
+        raise ValueError(
+            f"target_energy must have the same length as pop_eigs: {e.shape} != {t.shape}"
+        )
+    return t, e

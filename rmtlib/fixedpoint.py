@@ -97,7 +97,7 @@ def solve_fixed_point(
     Examples
     --------
     >>> import numpy as np
-    >>> r = solve_fixed_point(np.cos, np.array([1.0]))
+    >>> r = solve_fixed_point(np.cos, np.array([1.0]))   # the Dottie number: cos x = x
     >>> round(float(r.x[0]), 10), r.converged
     (0.7390851332, True)
     """

@@ -6,9 +6,12 @@ Three kernel families appear in the book:
   ``w ~ N(0, I_p)`` (:func:`rf_kernel`, exact; :func:`rf_kernel_equivalent`, its Linear
   Equivalent);
 - the **inner-product kernel** :math:`f(x_i^\\top x_j/p)` of El Karoui (2010)
-  (:func:`inner_product_kernel`, :func:`inner_product_kernel_equivalent`);
+  (:mod:`rmtlib.inner_product_kernels`);
 - the **distance kernel** :math:`f(\\|x_i-x_j\\|^2/p)` on Gaussian mixtures of Couillet &
-  Benaych-Georges (2016) (:func:`distance_kernel`, :func:`distance_kernel_equivalent`).
+  Benaych-Georges (2016) (:mod:`rmtlib.distance_kernels`).
+
+This module holds the first (and the bulk of its spectrum, used by chapter 8); the other two
+lived here before they got their own modules, and their names are still importable from it.
 
 Normalisations differ, as in the papers: the random-feature kernel takes data with
 :math:`\\|x_i\\|^2\\approx\\tau` (columns of ``X``, e.g. :func:`rmtlib.sphere_data`), the
@@ -18,31 +21,36 @@ inner-product and distance kernels take data with entries of order one, so
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from scipy import interpolate
 
 from . import _validate as V
+from ._kernel_input import aspect_ratio, data_matrix, data_pair, scale
 from .activations import get_activation
+
+# Moved to their own modules: rmtlib.kernels.<name> keeps working.
+from .distance_kernels import (  # noqa: F401
+    distance_kernel,
+    distance_kernel_equivalent,
+    distance_kernel_tau,
+)
 from .gauss import activation_coefficients, hermite_coefficients
+from .inner_product_kernels import (  # noqa: F401
+    InnerProductEquivalent,
+    inner_product_kernel,
+    inner_product_kernel_coefficients,
+    inner_product_kernel_density,
+    inner_product_kernel_edges,
+    inner_product_kernel_equivalent,
+)
 from .mp import mp_density, mp_edges
 
 __all__ = [
     "RF_KERNEL_CLOSED_FORMS",
     "rf_kernel",
     "rf_kernel_equivalent",
-    "InnerProductEquivalent",
-    "inner_product_kernel",
-    "inner_product_kernel_coefficients",
-    "inner_product_kernel_equivalent",
-    "inner_product_kernel_density",
-    "distance_kernel",
-    "distance_kernel_equivalent",
     "rf_kernel_bulk_density",
     "rf_kernel_bulk_edges",
-    "inner_product_kernel_edges",
-    "distance_kernel_tau",
 ]
 
 #: Activations (families) whose expected random-feature kernel has a closed form.
@@ -63,23 +71,6 @@ RF_KERNEL_CLOSED_FORMS = (
 )
 
 _HERMITE_ORDER = 40
-
-
-def _data(X, name="X"):
-    X = V.matrix(name, X)
-    if np.abs(X).max() > 1e100:
-        raise ValueError(f"{name} has entries above 1e100: its Gram matrix would overflow")
-    V.check_allocation([(X.shape[1], X.shape[1])] * 4, "the n × n kernel matrix", name)
-    return X
-
-
-def _data_pair(X, Y):
-    X = _data(X)
-    Y = X if Y is None else _data(Y, "Y")
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and Y must have the same dimension p: {X.shape[0]} != {Y.shape[0]}")
-    V.check_allocation([(X.shape[1], Y.shape[1])] * 6, "the n × m kernel matrix", "X and Y")
-    return X, Y
 
 
 def _arccos_parts(nx, ny, G):
@@ -136,7 +127,7 @@ def rf_kernel(X, Y=None, activation="relu"):
     [[0.5, 0.159155], [0.159155, 0.5]]
     """
     act = get_activation(activation)
-    X, Y = _data_pair(X, Y)
+    X, Y = data_pair(X, Y)
     G = X.T @ Y
     ax, ay = np.sum(X * X, axis=0), np.sum(Y * Y, axis=0)
     nx, ny = np.sqrt(ax), np.sqrt(ay)
@@ -252,7 +243,7 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     >>> bool(np.linalg.norm(K - E, 2) < 0.05)
     True
     """
-    X = _data(X)
+    X = data_matrix(X)
     p, n = X.shape
     sq = np.sum(X * X, axis=0)
     tau = float(sq.mean())
@@ -283,247 +274,6 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     return np.outer(u, u) + c.d1 * G + c.a2**2 / 2 * S + c.d0 * np.eye(n)
 
 
-def _scalar_function(f):
-    act = get_activation(f, name="f")
-
-    def call(t):
-        val = np.asarray(act(np.asarray(t, dtype=float)), dtype=float)
-        if not np.all(np.isfinite(val)):
-            raise ValueError(f"the kernel function {act.name!r} returned non-finite values")
-        return val
-
-    return call
-
-
-def _derivatives(fn, t, h=1e-3):
-    """f(t), f'(t), f''(t) by fourth-order central differences (f smooth near t)."""
-    f = [fn(t + k * h) for k in (-2, -1, 0, 1, 2)]
-    d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
-    d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
-    return float(f[2]), float(d1), float(d2)
-
-
-def inner_product_kernel(X, f):
-    """Inner-product kernel matrix :math:`K_{ij}=f(x_i^\\top x_j/p)` (n × n).
-
-    Parameters
-    ----------
-    X : ndarray, shape (p, n)
-        Data with entries of order one (:math:`\\|x_i\\|^2/p\\to\\tau`).
-    f : str or callable
-        Kernel function (smooth near 0 and τ for the Linear Equivalent to hold).
-
-    Examples
-    --------
-    >>> inner_product_kernel(np.eye(2), np.exp).round(4).tolist()
-    [[1.6487, 1.0], [1.0, 1.6487]]
-    """
-    X = _data(X)
-    return _scalar_function(f)(X.T @ X / X.shape[0])
-
-
-class InnerProductEquivalent(NamedTuple):
-    """Coefficients of El Karoui's equivalent ``const·11ᵀ + slope·XᵀX/p + shift·I``."""
-
-    const: float
-    slope: float
-    shift: float
-
-
-def inner_product_kernel_coefficients(f, tau=1.0, trC2_over_p2=0.0):
-    """Coefficients of the Linear Equivalent of :math:`f(x_i^\\top x_j/p)` (El Karoui 2010).
-
-    Parameters
-    ----------
-    f : str or callable
-        Smooth near 0 and near τ.
-    tau : float, > 0
-        :math:`\\operatorname{tr}C/p`, the limit of :math:`\\|x_i\\|^2/p`.
-    trC2_over_p2 : float, >= 0
-        :math:`\\operatorname{tr}C^2/p^2` (``1/p`` for ``C = I``).
-
-    Returns
-    -------
-    InnerProductEquivalent
-        ``const`` :math:`=f(0)+\\frac{f''(0)}2\\frac{\\operatorname{tr}C^2}{p^2}`,
-        ``slope`` :math:`=f'(0)`, ``shift`` :math:`=f(\\tau)-f(0)-\\tau f'(0)`.
-
-    Notes
-    -----
-    :math:`K=\\text{const}\\,\\mathbf 1\\mathbf 1^\\top+\\text{slope}\\,\\frac{X^\\top X}p
-    +\\text{shift}\\,I_n+o_{\\|\\cdot\\|}(1)`; derivatives by fourth-order finite differences.
-
-    References
-    ----------
-    N. El Karoui, "The spectrum of kernel random matrices", Ann. Statist. 38 (2010), Thm. 2.1.
-
-    Examples
-    --------
-    >>> c = inner_product_kernel_coefficients(np.exp, 1.0)
-    >>> round(c.const, 6), round(c.slope, 6), round(c.shift, 6)
-    (1.0, 1.0, 0.718282)
-    """
-    tau = V.scalar("tau", tau)
-    if not 0 < tau <= 1e12:
-        raise ValueError(f"tau must lie in (0, 1e12]; got {tau!r}")
-    t2 = V.scalar("trC2_over_p2", trC2_over_p2)
-    if t2 < 0:
-        raise ValueError(f"trC2_over_p2 must be >= 0; got {trC2_over_p2!r}")
-    fn = _scalar_function(f)
-    f0, f1, f2 = _derivatives(fn, 0.0)
-    with np.errstate(all="ignore"):
-        ftau = float(np.asarray(get_activation(f, name="f")(np.asarray(tau)), dtype=float))
-    if not np.isfinite(ftau):
-        raise ValueError(f"tau = {tau!r}: f(tau) is not finite")
-    return InnerProductEquivalent(f0 + f2 / 2 * t2, f1, ftau - f0 - tau * f1)
-
-
-def inner_product_kernel_equivalent(X, f):
-    """El Karoui's Linear Equivalent of :math:`f(x_i^\\top x_j/p)`, with τ and tr C² from data.
-
-    Uses :math:`\\tau=\\frac1{np}\\sum_i\\|x_i\\|^2` and
-    :math:`\\operatorname{tr}C^2/p^2\\approx` mean of :math:`(x_i^\\top x_j/p)^2` over
-    :math:`i\\ne j`; see :func:`inner_product_kernel_coefficients`.
-
-    Examples
-    --------
-    >>> Z = np.random.default_rng(0).standard_normal((400, 100))
-    >>> X = np.sqrt(400) * Z / np.linalg.norm(Z, axis=0)  # sphere data: no norm fluctuations
-    >>> K, E = inner_product_kernel(X, np.exp), inner_product_kernel_equivalent(X, np.exp)
-    >>> bool(np.linalg.norm(K - E, 2) < 0.05)
-    True
-    """
-    X = _data(X)
-    p, n = X.shape
-    G = X.T @ X / p
-    tau = float(np.trace(G) / n)
-    off = G[~np.eye(n, dtype=bool)]
-    c = inner_product_kernel_coefficients(f, tau, float(np.mean(off**2)) if n > 1 else 0.0)
-    return c.const * np.ones((n, n)) + c.slope * G + c.shift * np.eye(n)
-
-
-def inner_product_kernel_density(x, f, ratio, tau=1.0):
-    """Limiting bulk density of :math:`f(x_i^\\top x_j/p)` for ``x ~ N(0, I_p)``, ratio = n/p.
-
-    The bulk is that of :math:`\\text{shift}+f'(0)\\,\\mathrm{MP}_{n/p}` (the rank-one
-    :math:`\\mathbf 1\\mathbf 1^\\top` term adds one outlier of order n); for ``n > p`` the
-    atom of MP at 0 becomes an atom at ``shift`` (not included in the density).
-
-    Examples
-    --------
-    >>> round(float(inner_product_kernel_density(np.e - 1, np.exp, 0.5)), 4)  # shift + 1
-    0.4211
-    """
-    x = V.finite_real("x", x)
-    ratio = V.scalar("ratio", ratio)
-    c = inner_product_kernel_coefficients(f, tau)
-    if c.slope == 0:
-        raise ValueError("f'(0) = 0: the bulk degenerates to an atom at the shift")
-    return mp_density((x - c.shift) / c.slope, ratio) / abs(c.slope)
-
-
-def distance_kernel(X, f):
-    """Distance kernel matrix :math:`K_{ij}=f(\\|x_i-x_j\\|^2/p)` (n × n, entries of X of order 1).
-
-    Examples
-    --------
-    >>> distance_kernel(np.eye(2), lambda t: np.exp(-t / 2)).round(4).tolist()
-    [[1.0, 0.6065], [0.6065, 1.0]]
-    """
-    X = _data(X)
-    sq = np.sum(X * X, axis=0)
-    D = np.maximum(np.add.outer(sq, sq) - 2 * X.T @ X, 0.0) / X.shape[0]
-    return _scalar_function(f)(D)
-
-
-def distance_kernel_equivalent(X, f, labels, means, covariances=None):
-    """Linear Equivalent of :math:`f(\\|x_i-x_j\\|^2/p)` for a Gaussian mixture (Couillet–Benaych-Georges).
-
-    Parameters
-    ----------
-    X : ndarray, shape (p, n)
-        Samples :math:`x_i=\\mu_a+w_i`, :math:`w_i\\sim N(0,C_a)` (entries of order one), as
-        produced by :func:`rmtlib.gaussian_mixture`.
-    f : str or callable
-        Smooth near τ.
-    labels : array_like of int, shape (n,)
-    means : array_like, shape (K, p)
-        Class means (:math:`\\|\\mu_a-\\mu_b\\|=O(1)`).
-    covariances : array_like, shape (K, p), optional
-        Diagonals of :math:`C_a` (identity by default), with
-        :math:`\\operatorname{tr}(C_a-C^\\circ)=O(\\sqrt p)`.
-
-    Returns
-    -------
-    ndarray, shape (n, n)
-
-    Notes
-    -----
-    With :math:`C^\\circ=\\sum_a\\frac{n_a}nC_a`, :math:`\\tau=\\frac2p\\operatorname{tr}C^\\circ`,
-    :math:`u_i=\\|w_i\\|^2/p-\\tau/2` (class trace shift plus norm fluctuation, both
-    :math:`O(p^{-1/2})`),
-
-    .. math::
-        \\tilde K=f(\\tau)\\mathbf 1\\mathbf 1^\\top
-        +f'(\\tau)\\Big[u\\mathbf 1^\\top+\\mathbf 1u^\\top+\\frac{\\|\\mu_a-\\mu_b\\|^2}{p}
-        +\\frac{2(\\mu_a-\\mu_b)^\\top(w_i-w_j)}{p}-\\frac{2}{p}W^\\top W\\Big]
-        +\\frac{f''(\\tau)}2\\Big[(u_i+u_j)^2+\\frac{4\\operatorname{tr}C_aC_b}{p^2}\\Big]
-        +\\big(f(0)-f(\\tau)+\\tau f'(\\tau)\\big)I_n .
-
-    :math:`f'(\\tau)` carries the means and the trace shifts (first order), :math:`f''(\\tau)`
-    the squared trace shifts and :math:`\\operatorname{tr}C_aC_b` (second order). Derived by
-    Taylor expansion of :math:`f` at τ entrywise, keeping every term whose matrix has
-    operator norm of order one (Couillet & Benaych-Georges 2016, Thm. 1, in random-matrix form).
-
-    References
-    ----------
-    R. Couillet and F. Benaych-Georges, "Kernel spectral clustering of large dimensional data",
-    Electron. J. Statist. 10 (2016), Theorem 1.
-
-    Examples
-    --------
-    >>> from rmtlib.sim import gaussian_mixture
-    >>> M = np.zeros((2, 300)); M[0, 0], M[1, 0] = 1.5, -1.5
-    >>> X, y = gaussian_mixture(300, 200, M, rng=0)
-    >>> g = lambda t: np.exp(-t / 2)
-    >>> bool(np.linalg.norm(distance_kernel(X, g) - distance_kernel_equivalent(X, g, y, M), 2) < 0.2)
-    True
-    """
-    X = _data(X)
-    p, n = X.shape
-    lab = np.asarray(labels)
-    if lab.shape != (n,) or lab.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integers of shape ({n},)")
-    mu = V.matrix("means", means)
-    if np.abs(mu).max() > 1e100:
-        raise ValueError("means has entries above 1e100: the distances would overflow")
-    K = mu.shape[0]
-    if mu.shape[1] != p or lab.min() < 0 or lab.max() >= K:
-        raise ValueError(f"means must have shape (K, {p}) with labels in 0..K-1")
-    cov = np.ones((K, p)) if covariances is None else V.nonnegative("covariances", covariances)
-    if cov.shape != (K, p):
-        raise ValueError(f"covariances must have shape ({K}, {p}); got {cov.shape}")
-    fn = _scalar_function(f)
-    props = np.bincount(lab, minlength=K) / n
-    tau = 2 * float(props @ cov.sum(axis=1)) / p
-    f_tau, f1, f2 = _derivatives(fn, tau)
-    f0 = float(fn(0.0))
-    W = X - mu[lab].T
-    u = np.sum(W * W, axis=0) / p - tau / 2
-    Mn = mu @ mu.T
-    dmu2 = (np.add.outer(np.diag(Mn), np.diag(Mn)) - 2 * Mn)[np.ix_(lab, lab)] / p
-    A = (mu @ W)[lab]  # A[i, j] = μ_{a(i)}ᵀ w_j
-    own = np.diag(A)
-    # (μ_{a(i)} − μ_{a(j)})ᵀ(w_i − w_j)
-    cross = own[:, None] - A - A.T + own[None, :]
-    trCC = (cov @ cov.T)[np.ix_(lab, lab)] / p**2
-    first = np.add.outer(u, u) + dmu2 + 2 * cross / p - 2 * W.T @ W / p
-    second = np.add.outer(u, u) ** 2 + 4 * trCC
-    return (
-        f_tau * np.ones((n, n)) + f1 * first + f2 / 2 * second + (f0 - f_tau + tau * f1) * np.eye(n)
-    )
-
-
 def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
     """Limiting bulk density of the random-feature kernel Φ for data on the sphere.
 
@@ -538,9 +288,9 @@ def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
     x : float or array_like
         Points at which to evaluate the density.
     activation : str, callable or Activation
-    n_over_p : float, > 0
+    n_over_p : float, in [1e-12, 1e12]
         Ratio ``n/p`` of the ``n × n`` matrix :math:`X^\\top X` (``1/c`` with ``c = p/n``).
-    tau : float, > 0
+    tau : float, in (0, 1e100]
         Squared norm of the data points.
 
     Returns
@@ -568,12 +318,12 @@ def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
     True
     """
     x = V.finite_real("x", x)
-    ratio = float(V.positive("n_over_p", n_over_p))
-    tau = float(V.positive("tau", tau))
+    c = aspect_ratio("n_over_p", n_over_p)
+    tau = scale("tau", tau)
     co = activation_coefficients(activation, tau)
     if not co.d1 > 0:
         raise ValueError("d1 = 0 (an even activation): the bulk of Phi is an atom at d0")
-    return mp_density((x - co.d0) / co.d1, ratio, tau) / co.d1
+    return mp_density((x - co.d0) / co.d1, c, tau) / co.d1
 
 
 def rf_kernel_bulk_edges(activation, n_over_p, tau=1.0):
@@ -594,81 +344,8 @@ def rf_kernel_bulk_edges(activation, n_over_p, tau=1.0):
     >>> bool(np.isclose(lo, co.d0 + co.d1 * 0.25)), bool(np.isclose(hi, co.d0 + co.d1 * 2.25))
     (True, True)
     """
-    ratio = float(V.positive("n_over_p", n_over_p))
-    tau = float(V.positive("tau", tau))
+    c = aspect_ratio("n_over_p", n_over_p)
+    tau = scale("tau", tau)
     co = activation_coefficients(activation, tau)
-    a, b = mp_edges(ratio, tau)
+    a, b = mp_edges(c, tau)
     return float(co.d0 + co.d1 * a), float(co.d0 + co.d1 * b)
-
-
-def inner_product_kernel_edges(f, ratio, tau=1.0):
-    """Edges of the bulk of El Karoui's kernel :math:`f(x_i^\\top x_j/p)`, ratio = n/p.
-
-    Model: :math:`x_i` with i.i.d. entries of variance one (or on the sphere of radius
-    :math:`\\sqrt p`), so :math:`\\tau=1`, and ``n/p`` fixed. By
-    :func:`inner_product_kernel_coefficients` the bulk is
-    :math:`\\text{shift}+f'(0)\\,\\mathrm{MP}_{n/p}`, with edges
-    :math:`f(\\tau)-f(0)-\\tau f'(0)+f'(0)(1\\mp\\sqrt{n/p})^2` (ordered, so a negative
-    :math:`f'(0)` swaps them).
-
-    Returns
-    -------
-    (low, high) : tuple of float
-
-    References
-    ----------
-    N. El Karoui, "The spectrum of kernel random matrices", Ann. Statist. 38 (2010), Thm. 2.1.
-
-    Examples
-    --------
-    >>> lo, hi = inner_product_kernel_edges(np.exp, 0.5)     # e - 2 + (1 -/+ sqrt(1/2))^2
-    >>> round(lo, 4), round(hi, 4)
-    (0.8041, 3.6325)
-    """
-    ratio = float(V.positive("ratio", ratio))
-    c = inner_product_kernel_coefficients(f, tau)
-    a, b = mp_edges(ratio)
-    lo, hi = sorted((c.shift + c.slope * a, c.shift + c.slope * b))
-    return float(lo), float(hi)
-
-
-def distance_kernel_tau(labels, covariances=None):
-    """The point τ around which all distances :math:`\\|x_i-x_j\\|^2/p` of a mixture concentrate.
-
-    Model: the Gaussian mixture of :func:`distance_kernel_equivalent`, :math:`x_i=\\mu_a+w_i`,
-    :math:`w_i\\sim N(0,C_a)`; :math:`\\tau=\\frac2p\\operatorname{tr}C^\\circ` with
-    :math:`C^\\circ=\\sum_a\\frac{n_a}nC_a` (class proportions read from ``labels``). This is
-    the τ at which :func:`distance_kernel_equivalent` expands ``f``.
-
-    Parameters
-    ----------
-    labels : array_like of int, shape (n,)
-    covariances : array_like, shape (K, p), optional
-        Diagonals of :math:`C_a`; ``None`` means identity (then τ = 2).
-
-    Returns
-    -------
-    float
-
-    References
-    ----------
-    R. Couillet and F. Benaych-Georges, "Kernel spectral clustering of large dimensional data",
-    Electron. J. Statist. 10 (2016).
-
-    Examples
-    --------
-    >>> p = 400
-    >>> cov = np.ones((2, p)); cov[1] *= 1 + 4 / np.sqrt(p)
-    >>> round(distance_kernel_tau([0, 1, 0, 1], cov), 6)   # 2 (1 + 2 / sqrt(p))
-    2.2
-    """
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or lab.size == 0 or lab.dtype.kind not in "iu" or lab.min() < 0:
-        raise ValueError("labels must be a non-empty 1-d array of non-negative integers")
-    if covariances is None:
-        return 2.0
-    cov = V.nonnegative("covariances", covariances)
-    if cov.ndim != 2 or lab.max() >= cov.shape[0]:
-        raise ValueError(f"covariances must have shape (K, p) with K > max(labels) = {lab.max()}")
-    props = np.bincount(lab, minlength=cov.shape[0]) / lab.size
-    return 2.0 * float(props @ cov.sum(axis=1)) / cov.shape[1]

@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
+from ._grids import cosine_map
 from .activations import get_activation
-from .deep import _nested_trace, _ntk_setup, _ntk_solve, normalised_activation, ntk_edges
+from .deep import normalised_activation, ntk_edges, ntk_resolvent_traces, ntk_stieltjes
 from .fixedpoint import ConvergenceError
 from .spectral import spectral_integral
 
@@ -39,8 +40,15 @@ __all__ = [
 
 
 @lru_cache(maxsize=32)
-def _edges(gammas, activation):
+def _cached_edges(gammas, activation):
     return ntk_edges(list(gammas), activation)
+
+
+def _edges(gammas, activation):
+    """ntk_edges, cached per (gammas, activation): the contour of every call needs them."""
+    g = V.vector("gammas", gammas)
+    key = activation if isinstance(activation, str) else get_activation(activation)
+    return _cached_edges(tuple(g.tolist()), key)
 
 
 def _decay(t, step):
@@ -98,6 +106,7 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     --------
     >>> round(float(lazy_training_loss(0.0, [0.5, 0.5])), 8)
     1.0
+    >>> # ∫ e^{-2tx} ρ(x) dx with ntk_density gives the same (tests/test_lazy.py)
     >>> round(float(lazy_training_loss(0.5, [0.5, 0.5])), 4)
     0.1438
     """
@@ -106,18 +115,17 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     snr = V.nonnegative_scalar("snr", snr)
     if step is not None:
         step = V.positive_scalar("step", step)
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
-    key = activation if isinstance(activation, str) else get_activation(activation)
-    lo, hi = _edges(tuple(g.tolist()), key)
+    nodes = V.integer("nodes", nodes, minimum=8, maximum=100_000)
+    lo, hi = _edges(gammas, activation)
     pad = 0.08 * (hi - lo)
-    tt = np.atleast_1d(t_arr).astype(float)
+    tt = np.atleast_1d(t_arr).astype(float).ravel()
+    _whole_steps(tt, step)
 
     def weighted_m(z):
         if snr == 0:
-            T = _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13)
-            return noise * np.asarray(T)[:, None]
-        T, U = _nested_trace(w.shift - z, w.q, g, shifts, slopes, 1e-13)
-        return (noise * T + snr * U[..., 0])[:, None]
+            return noise * np.asarray(ntk_stieltjes(z, gammas, activation, tol=1e-13))[:, None]
+        r = ntk_resolvent_traces(z, gammas, activation, tol=1e-13)
+        return (noise * r.m + snr * r.U[..., 0])[:, None]
 
     decay = _decay(tt, step)
     out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad, nodes=nodes)).reshape(
@@ -132,12 +140,20 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     unsafe |= 2 * tt * (1.0 if step is None else step) * (hi - lo + 2 * pad) > nodes / 8
     if unsafe.any():
         theta = np.linspace(0.0, np.pi, 1201)
-        x = lo + (hi - lo) * (1 - np.cos(theta)) / 2
+        x, jac = cosine_map(lo, hi, theta)
         rho = np.maximum(weighted_m(x + 1e-9j)[:, 0].imag / np.pi, 0.0)
-        jac = (hi - lo) * np.sin(theta) / 2
         vals = np.real(decay(x.astype(complex)))[:, unsafe] * (rho * jac)[:, None]
         out[unsafe] = np.trapezoid(vals, theta, axis=0)
-    return float(out[0]) if t_arr.ndim == 0 else out
+    _check_finite_loss(out, "noise, snr")
+    return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)
+
+
+def _whole_steps(tt, step):
+    # (1 - ηλ)^{2t} is the loss after t steps of GD only for whole t (and real only then).
+    if step is not None and np.any(tt != np.round(tt)):
+        raise ValueError(
+            "with step given, t counts gradient-descent steps: t must hold whole numbers >= 0"
+        )
 
 
 def empirical_training_loss(t, K, y, *, step=None):
@@ -168,18 +184,58 @@ def empirical_training_loss(t, K, y, *, step=None):
     0.135335
     """
     t_arr = V.nonnegative("t", t)
-    K = V.matrix("K", K, square=True)
-    y = V.finite_real("y", y)
+    lam, U = _psd_eigh("K", K)
+    y = _labels("y", y, K.shape[0], columns=True)
     Y = y.reshape(K.shape[0], -1)
-    lam, U = np.linalg.eigh(K)
     proj = np.mean((U.T @ Y) ** 2, axis=1)
     tt = np.atleast_1d(t_arr)
+    if step is not None:
+        step = V.positive_scalar("step", step)
+    _whole_steps(tt, step)
     if step is None:
         decay = np.exp(-2 * np.outer(tt, lam))
     else:
-        decay = (1 - float(step) * lam[None, :]) ** (2 * tt[:, None])
+        with np.errstate(over="ignore"):
+            decay = (1 - step * lam[None, :]) ** (2 * tt[:, None])
     out = decay @ proj / K.shape[0]
+    _check_finite_loss(out, "y")
     return float(out[0]) if t_arr.ndim == 0 else out
+
+
+def _psd_eigh(name, K):
+    """Eigen-decomposition of a symmetric PSD kernel, refusing anything else by name."""
+    K = V.matrix(name, K, square=True)
+    scale = np.max(np.abs(K))
+    if scale > 1e150:
+        raise ValueError(f"{name} must have entries within [-1e150, 1e150] (eigh would overflow)")
+    if not np.allclose(K, K.T, rtol=1e-10, atol=1e-12 * scale):
+        raise ValueError(f"{name} must be symmetric (a kernel Gram matrix)")
+    lam, U = np.linalg.eigh(K)
+    if lam.min() < -1e-8 * max(scale, 1e-300):
+        raise ValueError(
+            f"{name} must be positive semi-definite (a kernel); its smallest eigenvalue is "
+            f"{lam.min():.3g}"
+        )
+    return np.clip(lam, 0.0, None), U
+
+
+def _labels(name, y, n, *, columns=False):
+    """Labels of the n training points: shape (n,) (or (n, r) when ``columns``)."""
+    y = V.finite_real(name, y)
+    ok = y.ndim == 1 or (columns and y.ndim == 2)
+    if not ok or y.shape[0] != n or y.size == 0:
+        shape = f"({n},)" + (f" or ({n}, r)" if columns else "")
+        raise ValueError(f"{name} must have shape {shape}; got shape {y.shape}")
+    return y
+
+
+def _check_finite_loss(out, scale_name):
+    # A GD step above 2/λ_max diverges geometrically; huge labels overflow when squared.
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            "the training loss exceeds the float64 range: lower step (gradient descent diverges "
+            f"above 2/λ_max) or t, or rescale {scale_name}"
+        )
 
 
 def gd_step_limit(gammas, activation="relu"):
@@ -190,12 +246,10 @@ def gd_step_limit(gammas, activation="relu"):
 
     Examples
     --------
-    >>> round(gd_step_limit([0.5, 0.5]), 4)
+    >>> round(gd_step_limit([0.5, 0.5]), 4)   # 2 / 6.283, the right edge of ntk_edges
     0.3183
     """
-    g, act, *_ = _ntk_setup(gammas, activation)
-    key = activation if isinstance(activation, str) else get_activation(activation)
-    return 2.0 / _edges(tuple(g.tolist()), key)[1]
+    return 2.0 / _edges(gammas, activation)[1]
 
 
 def lazy_predictions(K, K_cross, y, t):
@@ -226,15 +280,20 @@ def lazy_predictions(K, K_cross, y, t):
     >>> lazy_predictions(K, K, np.array([1.0, 1.0]), np.inf).tolist()
     [1.0, 1.0]
     """
-    K = V.matrix("K", K, square=True)
+    lam, U = _psd_eigh("K", K)
     K_cross = V.matrix("K_cross", K_cross)
-    y = V.finite_real("y", y)
+    if K_cross.shape[1] != K.shape[0]:
+        raise ValueError(
+            f"K_cross must have shape (m, n) with n = {K.shape[0]} training points; "
+            f"got {K_cross.shape}"
+        )
+    y = _labels("y", y, K.shape[0])
+    if isinstance(t, str) or np.asarray(t).dtype.kind not in "biuf":
+        raise TypeError(f"t must be a real time >= 0 or an array of them; got {t!r}")
     t_arr = np.asarray(t, dtype=float)
     if np.any(np.isnan(t_arr)) or np.any(t_arr < 0):
         raise ValueError(f"t must lie in [0, inf]; got {t!r}")
     tt = np.atleast_1d(t_arr)
-    lam, U = np.linalg.eigh(K)
-    lam = np.clip(lam, 0.0, None)
     if np.any(np.isinf(tt)) and lam.min() <= 1e-12 * lam.max():
         raise ValueError("K is singular: the t = inf (interpolating) predictor does not exist")
     pos = lam > 1e-14
@@ -288,6 +347,12 @@ class FeatureLearningStep(NamedTuple):
     alignment_labels: float
 
 
+#: Largest step and label-noise level of :func:`one_step_feature_learning`: beyond, the updated
+#: features overflow (the step's rank-one part has norm ≈ η b_σ √N).
+MAX_STEP = 1e6
+MAX_NOISE = 1e6
+
+
 def one_step_feature_learning(
     eta, n=800, p=400, N=800, activation="relu", *, rng, target="tanh", noise=0.1
 ):
@@ -334,15 +399,11 @@ def one_step_feature_learning(
     >>> bool(r.top_eig == r.bulk_edge)
     True
     """
-    eta = V.scalar("eta", eta)
-    if not eta >= 0:
-        raise ValueError(f"eta must lie in [0, inf); got {eta!r}")
+    eta = float(V.in_range("eta", V.scalar("eta", eta), 0.0, MAX_STEP))
     n = V.size("n", n, minimum=2)
     p = V.size("p", p, minimum=2)
     N = V.size("N", N, minimum=2)
-    noise = V.scalar("noise", noise)
-    if not noise >= 0:
-        raise ValueError(f"noise must lie in [0, inf); got {noise!r}")
+    noise = float(V.in_range("noise", V.scalar("noise", noise), 0.0, MAX_NOISE))
     V.check_allocation(
         [(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
         "the inputs, weights, features and CK matrices",
@@ -426,15 +487,19 @@ def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
     0.135335
     """
     t_arr = V.nonnegative("t", t)
-    lam = V.nonnegative("eigenvalues", eigenvalues).ravel()
+    lam = V.nonnegative("eigenvalues", V.vector("eigenvalues", eigenvalues, nonempty=False))
     if lam.size == 0:
         raise ValueError("eigenvalues must contain at least one value")
-    sigma2 = float(V.nonnegative("noise", noise))
+    sigma2 = V.nonnegative_scalar("noise", noise)
     tt = np.atleast_1d(t_arr).ravel()
+    if step is not None:
+        step = V.positive_scalar("step", step)
+    _whole_steps(tt, step)
     if step is None:
         decay = np.exp(-2 * np.outer(tt, lam))
     else:
-        eta = float(V.positive("step", step))
-        decay = (1 - eta * lam[None, :]) ** (2 * tt[:, None])
+        with np.errstate(over="ignore"):
+            decay = (1 - step * lam[None, :]) ** (2 * tt[:, None])
     out = sigma2 * decay.mean(axis=1)
+    _check_finite_loss(out, "noise")
     return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)

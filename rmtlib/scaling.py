@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from .ridge import OptimalRidge, _solve_kappa, anisotropic_ridge_risk, simulate_ridge
+from .anisotropic_ridge import anisotropic_ridge_risk, renormalised_ridge
+from .ridge import OptimalRidge, simulate_ridge
 
 __all__ = [
     "power_law_spectrum",
@@ -39,14 +40,36 @@ def _exponents(a, b):
     return a, b
 
 
-def _sizes(name, values):
+def _power_law(a, b, p):
+    """Validated exponents and size, and the spectrum and target energies they define.
+
+    Every eigenvalue ``k^-a`` must be a normal float64 (``a log10 p <= 300``): beyond, the tail
+    underflows to exact zeros, the spectrum has fewer than ``p`` directions and the curves below
+    (and the Gram matrices of the simulators) silently become those of a smaller problem.
+    """
+    a, b = _exponents(a, b)
+    p = V.integer("p", p, minimum=1)
+    if a * np.log10(p) > 300:
+        raise ValueError(
+            f"a, p: the smallest eigenvalue p^-a = 10^-{a * np.log10(p):.4g} underflows float64 "
+            "(a log10 p must be at most 300); lower a or p"
+        )
+    if -b * np.log10(p) > 300:
+        raise ValueError(
+            f"b, p: the largest target energy p^-b = 10^{-b * np.log10(p):.4g} overflows float64 "
+            "(-b log10 p must be at most 300); raise b or lower p"
+        )
+    return a, b, p, power_law_spectrum(p, a), power_law_target(p, b)
+
+
+def _sizes(name, values, maximum=None):
     """A non-empty list of sample sizes (integers >= 1; integral floats accepted, none truncated)."""
     if isinstance(values, (str, bytes)) or values is None:
         raise TypeError(f"{name} must be a sequence of integers >= 1; got {values!r}")
     arr = np.atleast_1d(V.finite_real(name, values))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-d sequence; got {values!r}")
-    return [V.size(name, v) for v in arr.tolist()]
+    return [V.size(name, v, maximum=maximum) for v in arr.tolist()]
 
 
 def power_law_spectrum(p, a):
@@ -114,13 +137,15 @@ def learning_curve(n, a, b, p, lam=0.0, sigma2=0.0):
 
     Examples
     --------
+    The local slope between ``n = 100`` and ``400`` is 1.57; it tends to the ridgeless
+    exponent ``min(a + b - 1, 2a) = 1.5`` of :func:`scaling_exponents` as ``n`` grows.
+
     >>> r = learning_curve([100, 400], 1.5, 1.0, 4000)
     >>> round(float(np.log(r.excess_risk[0] / r.excess_risk[1]) / np.log(4)), 2)
     1.57
     """
-    a, b = _exponents(a, b)
-    p = V.integer("p", p, minimum=1)
-    return anisotropic_ridge_risk(n, power_law_spectrum(p, a), power_law_target(p, b), lam, sigma2)
+    a, b, p, t, e = _power_law(a, b, p)
+    return anisotropic_ridge_risk(n, t, e, lam, sigma2)
 
 
 def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
@@ -132,7 +157,8 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
     a, b, p : as in :func:`learning_curve`
     sigma2 : float, > 0
     lam_range : (float, float)
-        Search interval for λ (golden-section search in log λ, 80 steps, vectorised over ``n``).
+        Search interval for λ (golden-section search in log λ, 80 steps, vectorised over ``n``);
+        an optimum found at one of its ends is refused (ValueError): widen the range.
 
     Returns
     -------
@@ -148,16 +174,20 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
 
     Examples
     --------
+    The minimum of :func:`learning_curve` over 2000 values of λ in ``[1e-4, 10]`` is 0.0124
+    too (at λ ≈ 0.0085):
+
     >>> opt = learning_curve_optimal([1000.0], 2.0, 1.0, 20000, 1.0)
     >>> round(float(opt.excess_risk[0]), 4)
     0.0124
     """
-    a, b = _exponents(a, b)
-    p = V.integer("p", p, minimum=1)
+    a, b, p, t, e = _power_law(a, b, p)
     n = np.atleast_1d(V.positive("n", n))
     s2 = V.positive_scalar("sigma2", sigma2)
-    lo, hi = (np.log(V.positive_scalar("lam_range", x)) for x in lam_range)
-    t, e = power_law_spectrum(p, a), power_law_target(p, b)
+    lo, hi = np.log(V.positive("lam_range", V.vector("lam_range", lam_range, length=2)))
+    if not lo < hi:
+        raise ValueError(f"lam_range must be (low, high) with 0 < low < high; got {lam_range!r}")
+    edges = (lo, hi)
 
     def risk(u):
         return anisotropic_ridge_risk(n, t, e, np.exp(u), s2).excess_risk
@@ -177,6 +207,13 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
         r1, r2 = np.where(left, r_new, r2), np.where(left, r1, r_new)
         u1, u2 = u1n, u2n
     u = 0.5 * (u1 + u2)
+    # An optimum at an end of the range is the end, not the optimum: say so instead.
+    at_edge = np.minimum(u - edges[0], edges[1] - u) < 1e-3
+    if np.any(at_edge):
+        raise ValueError(
+            f"n, sigma2, lam_range: the optimal λ lies at an end of lam_range = {lam_range!r} "
+            f"for n = {n[at_edge].ravel()[:3].tolist()}; widen lam_range"
+        )
     return OptimalRidge(np.exp(u), risk(u))
 
 
@@ -208,16 +245,18 @@ def model_size_curve(N, a, b, p):
 
     Examples
     --------
+    The seeded simulation ``simulate_model_size([100], 1.5, 1.0, 5000, reps=20, rng=0)``
+    averages 0.0143:
+
     >>> round(float(model_size_curve(100, 1.5, 1.0, 5000)), 5)
     0.01448
     """
-    a, b = _exponents(a, b)
-    p = V.integer("p", p, minimum=1)
+    a, b, p, t, e = _power_law(a, b, p)
     N = V.positive("N", N)
-    t, e = power_law_spectrum(p, a), power_law_target(p, b)
-    kappa = _solve_kappa(t, N, np.zeros_like(N))
-    k = np.asarray(kappa)[..., None]
-    return V.scalar_or_array(np.asarray(kappa) * np.sum(t * e / (t + k), axis=-1))
+    # κ_N: the renormalised ridge at λ = 0 with N in place of n (0 when N >= p)
+    kappa = np.asarray(renormalised_ridge(N, t, 0.0))
+    k = kappa[..., None]
+    return V.scalar_or_array(kappa * np.sum(t * e / (t + k), axis=-1))
 
 
 class ScalingExponents(NamedTuple):
@@ -263,6 +302,8 @@ def scaling_exponents(a, b):
 def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, rng):
     """Simulated excess risk of ridge on power-law data, one row per sample size.
 
+    ``lam`` (>= 0) and ``sigma2`` (>= 0) are scalars; the model is that of :func:`learning_curve`.
+
     Returns
     -------
     ndarray, shape (len(n_values), reps)
@@ -273,10 +314,10 @@ def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, 
     >>> simulate_learning_curve([20, 40], 1.5, 1.0, 200, reps=2, rng=0).shape
     (2, 2)
     """
-    a, b = _exponents(a, b)
-    p = V.integer("p", p, minimum=1)
+    a, b, p, t, e = _power_law(a, b, p)
+    lam = V.nonnegative_scalar("lam", lam)
+    sigma2 = V.nonnegative_scalar("sigma2", sigma2)
     gen = V.rng(rng)
-    t, e = power_law_spectrum(p, a), power_law_target(p, b)
     ns = _sizes("n_values", n_values)
     reps = V.size("reps", reps)
     V.check_allocation(
@@ -291,6 +332,8 @@ def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, 
 def simulate_model_size(N_values, a, b, p, *, reps=10, rng):
     """Simulated approximation error of the best linear predictor on ``N`` random projections.
 
+    ``N_values`` are integers in ``[1, p]``.
+
     Returns
     -------
     ndarray, shape (len(N_values), reps)
@@ -302,13 +345,12 @@ def simulate_model_size(N_values, a, b, p, *, reps=10, rng):
     >>> simulate_model_size([10], 1.5, 1.0, 100, reps=3, rng=0).shape
     (1, 3)
     """
-    a, b = _exponents(a, b)
-    p = V.integer("p", p, minimum=1)
+    a, b, p, t, e = _power_law(a, b, p)
     reps = V.integer("reps", reps, minimum=1)
     gen = V.rng(rng)
-    t, e = power_law_spectrum(p, a), power_law_target(p, b)
     v = np.sqrt(t * e)
-    Ns = _sizes("N_values", N_values)
+    # N <= p: with more projections than dimensions A Aᵀ is singular (and the error is 0)
+    Ns = _sizes("N_values", N_values, maximum=p)
     V.check_allocation(
         [(reps, max(Ns), p)] * 3 + [(reps, max(Ns), max(Ns))] * 2,
         "the reps × N × p projected features",

@@ -255,7 +255,7 @@ class EmpiricalResolvent:
     Examples
     --------
     >>> R = EmpiricalResolvent(np.diag([1.0, 3.0]))
-    >>> complex(R.trace(0.0)), complex(R.quadratic_form(0.0, [0.0, 1.0]))
+    >>> complex(R.trace(0.0)), complex(R.quadratic_form(0.0, [0.0, 1.0]))   # 1 + 1/3, 1/3
     ((1.3333333333333333+0j), (0.3333333333333333+0j))
     """
 

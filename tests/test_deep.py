@@ -6,7 +6,8 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 import rmtlib as rmt
-from rmtlib import deep
+from rmtlib.deep import _nested
+from rmtlib.deep import ck as deep_ck
 
 
 def _mp_quadrature(gamma0, nodes=200):
@@ -95,8 +96,8 @@ def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, 
     gam = [g0, g1, g2]
     closed = rmt.ck_moments(4, gam, act)
     b = rmt.normalised_activation(act).b
-    sh, sl = deep._layer_maps(np.array(gam), b)
-    hi = deep._upper_bound(np.array(gam), sh, sl)
+    sh, sl = _nested.layer_maps(np.array(gam), b)
+    hi = _nested.upper_bound(np.array(gam), sh, sl)
     ks = np.arange(1, 5)
     contour = rmt.spectral_integral(
         lambda z: z[:, None] ** ks,
@@ -122,12 +123,12 @@ def test_ck_variance_recursion():
 def test_nested_trace_with_top_weight_only_equals_ck_recursion(L):
     gam = np.array([0.5] + [0.7] * L)
     b = rmt.normalised_activation("tanh").b
-    sh, sl = deep._layer_maps(gam, b)
+    sh, sl = _nested.layer_maps(gam, b)
     z = np.array([0.4 + 0.05j, 1.5 + 0.01j, -1.0 + 0j, 5 + 2j])
     c = np.zeros(L + 1)
     c[-1] = 1.0
-    T, U = deep._nested_trace(-z, c, gam, sh, sl)
-    assert np.allclose(T, deep._ck_recursion(z, gam, sh, sl), atol=1e-10), (
+    T, U = _nested.nested_trace(-z, c, gam, sh, sl)
+    assert np.allclose(T, deep_ck._ck_recursion(z, gam, sh, sl), atol=1e-10), (
         "δ form (nested trace) vs m_ℓ form (Fan–Wang recursion) of the CK Stieltjes transform"
     )
     assert np.allclose(U[..., -1], 1 + z * T, atol=1e-10), "(1/n) tr K_L Q = 1 + z m"
@@ -303,8 +304,9 @@ def test_gmm_equivalent_and_compression_in_simulation():
     ev_r, sc_r = sims["relu"]
     Kt = rmt.gmm_ck_equivalent(X, lab, cov, sc_r)
     # finite width: moments of MP_{n/N} ⊠ law(K̃) against the simulation
-    nu = np.array([np.mean(np.linalg.eigvalsh(Kt) ** k) for k in (1, 2, 3)])
-    pred = deep._free_mp_moments(nu, n / N)
+    kt_eigs = np.linalg.eigvalsh(Kt)
+    kt_eigs[kt_eigs < 1e-10 * kt_eigs.max()] = 0.0  # round-off around the null space
+    pred = np.array([rmt.silverstein_moment(k, n / N, kt_eigs) for k in (1, 2, 3)])
     emp = np.array([np.mean(ev_r**k) for k in (1, 2, 3)])
     assert np.allclose(emp, pred, rtol=0.03), "K̃ with MP width noise vs simulated moments: 3%"
     ev_t = sims["ternary"][0]
@@ -471,7 +473,7 @@ def test_free_mp_moments_match_the_non_crossing_partition_sum():
 
     nu = [Fraction(j + 2, 3) ** j for j in range(1, 13)]
     exact = _nc_moments_bruteforce(nu, Fraction(3, 7), 12)
-    fast = deep._free_mp_moments(np.array([float(v) for v in nu]), 3 / 7)
+    fast = deep_ck._free_mp_moments(np.array([float(v) for v in nu]), 3 / 7)
     assert np.allclose(fast, [float(v) for v in exact], rtol=1e-13, atol=0)
 
 
@@ -487,10 +489,10 @@ def test_high_moments_against_closed_forms():
     # L = 2: the same Bernstein-ellipse contour, applied to the CK transform, vs the closed form.
     gam = np.array([0.5, 0.7, 0.6])
     b = rmt.normalised_activation("relu").b
-    sh, sl = deep._layer_maps(gam, b)
-    m = lambda z: deep._ck_solve(z, gam, sh, sl, 1e-13)  # noqa: E731
-    left, right = deep._support_edges(m, 0.0, deep._upper_bound(gam, sh, sl), 1.0, 1e-6)
-    contour = deep._edge_contour_moments(m, left, right, 150)
+    sh, sl = _nested.layer_maps(gam, b)
+    m = lambda z: rmt.ck_stieltjes(z, gam, tol=1e-13)  # noqa: E731
+    left, right = _nested.support_edges(m, 0.0, _nested.upper_bound(gam, sh, sl), 1.0, 1e-6)
+    contour = _nested.edge_contour_moments(m, left, right, 150)
     closed = rmt.ck_moments(150, gam)
     assert np.allclose(contour[[0, 49, 99, 149]], closed[[0, 49, 99, 149]], rtol=1e-8), (
         "the old wide contour was off by orders of magnitude at k = 100"
@@ -540,3 +542,91 @@ def test_simulators_refuse_sizes_and_bad_controls():
         rmt.simulate_deq(X, 10, rng=1, tol=-1.0)
     with pytest.raises(ValueError, match="seeds"):
         rmt.sample_deep_spectrum(10, [0.5], seeds=10**12, rng=0)
+
+
+# ---------------------------------------------------------------- one core per equation
+def test_ck_and_ntk_at_depth_zero_are_the_library_mp_transform():
+    # ratio 3 > 1 near the pole at 0 is where a copy without mp_stieltjes' fix differed (1e-10).
+    for c in (0.7, 3.0):
+        z = np.array([-1e-6, -1.0, 0.5 + 0.2j, 3 + 1e-3j])
+        ref = rmt.mp_stieltjes(z, c)
+        assert np.array_equal(rmt.ck_stieltjes(z, [c]), ref), "the CK calls mp_stieltjes"
+        assert np.array_equal(rmt.ntk_stieltjes(z, [c]), ref), "so does the NTK (r_+ = 0)"
+
+
+def test_finite_width_density_is_the_silverstein_solver():
+    x = np.linspace(0.1, 5.0, 9)
+    eigs = np.repeat([0.5, 2.0, 3.0], [4, 3, 3])
+    m = rmt.silverstein_solve(x + 1e-6j, 0.4, eigs, tol=1e-12).m
+    assert np.array_equal(rmt.finite_width_density(x, eigs, 0.4), np.maximum(m.imag / np.pi, 0))
+
+
+def test_finite_width_density_of_a_spread_kernel_matches_simulation():
+    # ν = three atoms (not δ₁): S = Φ^{1/2} Z Zᵀ Φ^{1/2}/d, n = 600, d = 1000 (γ = 0.6). At
+    # η = 0.05 the smoothed density (1/πn) Σ Im 1/(λ_i - x - iη) fluctuates by O(1/(nη)).
+    n, d, eta = 600, 1000, 0.05
+    phi = np.repeat([0.5, 1.5, 4.0], n // 3)
+    x = np.linspace(0.3, 9.0, 12)
+    gen = np.random.default_rng(7)
+    sim = []
+    for _ in range(3):
+        Y = np.sqrt(phi)[:, None] * gen.standard_normal((n, d))
+        lam = np.linalg.eigvalsh(Y @ Y.T / d)
+        sim.append(np.mean((eta / ((lam[None, :] - x[:, None]) ** 2 + eta**2)), axis=1) / np.pi)
+    theory = rmt.finite_width_density(x, phi, n / d, eta=eta)
+    assert np.allclose(np.mean(sim, 0), theory, rtol=0.03, atol=3e-3), "3 seeds at n = 600"
+
+
+def test_resolvent_traces_are_one_solve_for_m_and_u():
+    z = np.array([-1.0, 2.0 + 0.4j, 5.0 - 0.1j])
+    r = rmt.ntk_resolvent_traces(z, [0.5, 0.7, 0.6], "tanh")
+    assert np.array_equal(r.m, rmt.ntk_stieltjes(z, [0.5, 0.7, 0.6], "tanh"))
+    assert np.array_equal(r.U, rmt.ntk_traces(z, [0.5, 0.7, 0.6], "tanh"))
+    with pytest.raises(ValueError, match="activation"):
+        rmt.ntk_resolvent_traces(1j, [0.5, 0.5], "abs")  # b_σ = 0
+    with pytest.raises(ValueError, match="z must"):
+        rmt.ntk_resolvent_traces(-1e12, [0.5, 0.5])  # U_j would lose its digits
+
+
+def test_moment_form_of_silverstein_law_agrees_with_silverstein_moment():
+    # deep_ck._free_mp_moments works from the moments of ν (the CK's population is itself a
+    # continuous law); for an atomic ν it must agree with the library's silverstein_moment.
+    t, w = np.array([0.3, 1.0, 2.5]), np.array([0.2, 0.5, 0.3])
+    nu = np.array([np.sum(w * t**j) for j in range(1, 9)])
+    fast = deep_ck._free_mp_moments(nu, 0.8)
+    ref = [rmt.silverstein_moment(k, 0.8, t, w) for k in range(1, 9)]
+    assert np.allclose(fast, ref, rtol=1e-12)
+
+
+def test_doctest_values_against_independent_routes():
+    b = rmt.normalised_activation("relu").b
+    gam = np.array([0.5, 0.5])
+    sh, sl = _nested.layer_maps(gam, b)
+    # ck_stieltjes: the δ form vs the m_ℓ form of the recursion.
+    assert deep_ck._ck_recursion(np.array([-1.0 + 0j]), gam, sh, sl)[0].real == pytest.approx(
+        0.585429, abs=5e-7
+    )
+    # ck_density at L = 1: μ_1 = MP_γ₁ ⊠ ((1 - b²) + b² MP_γ₀), the population by quadrature.
+    lam, w = _mp_quadrature(0.5, nodes=400)
+    rho = rmt.silverstein_density(1.0, 0.5, (1 - b * b) + b * b * lam, w / w.sum())
+    assert rho == pytest.approx(0.3372, abs=5e-5)
+    # ntk_stieltjes at L = 1: the scalar Silverstein equation of K_1 + Φ + (a - 1) I.
+    a = rmt.normalised_activation("relu").a
+    lam, w = _mp_quadrature(0.5)
+    phi = 1 - b * b + b * b * lam
+    delta = 0.0
+    for _ in range(2000):
+        delta = 0.5 * delta + 0.5 * 0.5 * np.sum(w * phi / (phi / (1 + delta) + phi + a))
+    assert np.sum(w / (phi / (1 + delta) + phi + a)) == pytest.approx(0.323262, abs=5e-7)
+    # ntk_moments: m₁ = 1 + a, m₂ from the closed form of test_ntk_l1_moments_match_closed_form.
+    A, C = b * b * lam + a - b * b, phi
+    m2 = np.sum(w * (A + C) ** 2) + 0.5 * np.sum(w * C) ** 2
+    assert [1 + a, m2] == pytest.approx([2.466942, 7.661764], abs=5e-7)
+    # ntk_edges: ρ > 0 just inside [0.968, 6.283], 0 just outside.
+    left, right = rmt.ntk_edges(gam)
+    assert [left, right] == pytest.approx([0.968, 6.283], abs=5e-4)
+    inside = rmt.ntk_density(np.array([left + 0.01, right - 0.01]), gam)
+    outside = rmt.ntk_density(np.array([left - 0.01, right + 0.01]), gam)
+    assert np.all(inside > 1e-3) and np.all(outside < 1e-5)
+    # gmm_ck_equivalent: tr K̃/n = τ₁² = Var relu(ξ) = 1/2 - 1/(2π) for centred isotropic data.
+    assert 0.5 - 1 / (2 * np.pi) == pytest.approx(0.34, abs=5e-3)

@@ -145,3 +145,58 @@ def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, reg):
 def test_gmm_spike_and_no_learning_at_time_zero():
     assert rmt.gmm_spike(1.0, 2.0) == pytest.approx(4.5)
     assert rmt.gmm_gd_error(0, 0.5, 1.0, 0.01, init_var=0.1).error == pytest.approx(0.5)
+
+
+def test_gmm_spike_is_the_bbp_eigenvalue_of_the_mixture():
+    # Above √c: 1 + c + ‖μ‖² + c/‖μ‖²; below: the bulk edge (issue 13: 3.47 was returned).
+    c = 0.5
+    assert rmt.gmm_spike(c, 2.0) == pytest.approx(1 + c + 2.0 + c / 2.0, rel=1e-15)
+    assert rmt.gmm_spike(c, 0.3) == pytest.approx((1 + np.sqrt(c)) ** 2, rel=1e-15)
+    m2 = np.array([0.3, 0.7, 1.0, 2.0])
+    np.testing.assert_array_equal(rmt.gmm_spike(c, m2), rmt.spike_eigenvalue(m2, c))
+    # seeded simulation: the top eigenvalue of X Xᵀ/n for x = ±μ + z, p = 400, n = 800
+    gen = np.random.default_rng(3)
+    p, n = 400, 800
+    y = np.where(np.arange(n) < n // 2, -1.0, 1.0)
+    # (edge fluctuations are O(n^-2/3), those of an outlier O(n^-1/2): the tolerances)
+    for mu2, tol in [(0.3, 0.05), (2.0, 0.15)]:
+        X = gen.standard_normal((p, n))
+        X[0] += np.sqrt(mu2) * y
+        top = np.linalg.eigvalsh(X @ X.T / n)[-1]
+        assert top == pytest.approx(rmt.gmm_spike(c, mu2), abs=tol), mu2
+
+
+def test_gmm_gd_below_the_spike_threshold_matches_simulation():
+    # ‖μ‖² = 0.6 < √c = 1: no outlier, the limit is the bulk one and the spike terms vanish.
+    c, m2 = 1.0, 0.6
+    bulk = 2 / (1 + np.sqrt(c)) ** 2
+    assert rmt.gd_stability_limit(c, spike=rmt.gmm_spike(c, m2)) == pytest.approx(bulk)
+    with pytest.raises(ValueError, match="stability limit"):
+        rmt.gmm_gd_error(10, c, m2, 1.01 * bulk)
+    step, times = 0.3, [0, 10, 50, 200]
+    th = rmt.gmm_gd_error(times, c, m2, step, init_var=0.1)
+    sim = rmt.simulate_gmm_gd(300, 300, m2, times, step, init_var=0.1, reps=20, rng=4)
+    np.testing.assert_allclose(sim["test_error"].mean(0), th.error, atol=0.02)
+    assert th.error[-1] < 0.45, "below threshold the mixture is still learned (no outlier needed)"
+
+
+@pytest.mark.parametrize("gamma", [1e4, 1e8, 1e12])
+def test_flow_at_large_aspect_ratio_reaches_the_ridgeless_limit(gamma):
+    # GAMMA_MAX: the bulk quadrature at huge p/n against the closed ridgeless limit.
+    late = rmt.gradient_flow_risk(1e3, gamma, 1.0, 1.0)
+    lim = rmt.ridge_risk(gamma, 0.0, 1.0, 1.0)
+    assert late.bias == pytest.approx(lim.bias, rel=1e-13)
+    assert late.variance == pytest.approx(lim.variance, rel=1e-12)
+    with pytest.raises(ValueError, match="gamma must lie in"):
+        rmt.gradient_flow_risk(1.0, 1e13)
+
+
+def test_overflowing_results_are_refused_not_returned_as_inf():
+    with pytest.raises(ValueError, match="overflows float64"):
+        rmt.gradient_flow_risk(1.0, 1.0, r2=1e308, init_var=1e308)
+    with pytest.raises(ValueError, match="eta"):
+        rmt.simulate_linear_dynamics(20, 40, [0, 10**4], eta=3.0, reps=1, rng=0)
+    # a divergence that stays finite is returned: it is what GD does (chapter 6 shows it)
+    limit = rmt.gd_stability_limit(2.0)
+    d = rmt.simulate_linear_dynamics(60, 30, [0, 50], eta=1.03 * limit, reps=1, rng=0)
+    assert np.isfinite(d.excess_risk).all() and d.excess_risk[0, 1] > d.excess_risk[0, 0]

@@ -1,4 +1,5 @@
-"""Tests of rmtlib.kernels: exact random-feature kernels and the three Linear Equivalents."""
+"""Tests of rmtlib.kernels, rmtlib.inner_product_kernels and rmtlib.distance_kernels: exact
+random-feature kernels and the three Linear Equivalents."""
 
 import numpy as np
 import pytest
@@ -103,3 +104,20 @@ def test_kernel_bad_inputs():
         rmt.inner_product_kernel(np.eye(2), lambda t: np.where(t >= 0.5, np.nan, t))
     with pytest.raises(ValueError, match="tau"):
         rmt.inner_product_kernel_coefficients(np.exp, -1.0)
+
+
+def test_kernels_module_reexports_the_moved_names():
+    from rmtlib import distance_kernels, inner_product_kernels, kernels
+
+    for module in (inner_product_kernels, distance_kernels):
+        for name in module.__all__:
+            assert getattr(kernels, name) is getattr(module, name) is getattr(rmt, name)
+
+
+def test_ratios_and_scales_out_of_range_are_refused_naming_them():
+    with pytest.raises(ValueError, match=r"n_over_p must lie in \[1e-12, 1e\+12\]"):
+        rmt.rf_kernel_bulk_edges("relu", 1e300)
+    with pytest.raises(ValueError, match=r"ratio must lie in \[1e-12, 1e\+12\]"):
+        rmt.inner_product_kernel_edges(np.exp, 1e300)
+    with pytest.raises(ValueError, match=r"covariances must lie in \[0, 1e\+100\]"):
+        rmt.distance_kernel_tau([0, 1], np.full((2, 3), 1e300))

@@ -114,3 +114,21 @@ def test_one_step_errors_name_the_parameter():
         rmt.one_step_feature_learning(1.0, 20, 10, 20, rng=0, activation=lambda: 0.0)
     with pytest.raises(ValueError, match="n, p, N"):
         rmt.one_step_feature_learning(1.0, 10**7, 10**6, 20, rng=0)
+
+
+def test_gd_needs_whole_steps_and_kernels_must_be_psd():
+    K = np.diag([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="whole numbers"):
+        rmt.empirical_training_loss(0.5, K, np.ones(3), step=0.1)  # (1 - ηλ)^{2t}, t not a step
+    with pytest.raises(ValueError, match="whole numbers"):
+        rmt.lazy_training_loss(0.5, [0.5], step=0.1)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        rmt.empirical_training_loss(1.0, np.diag([-1.0, 2.0, 3.0]), np.ones(3))
+    with pytest.raises(ValueError, match="y must have shape"):
+        rmt.lazy_predictions(K, K, np.ones((2, 3)), 1.0)
+    with pytest.raises(ValueError, match="step"):
+        rmt.spectral_training_loss(3, [1.0], step=1e300)  # diverges past the float64 range
+    # GD below the step limit still matches the eigen-sum (1 - ηλ)^{2t}.
+    assert rmt.spectral_training_loss(2, [1.0, 3.0], step=0.1) == pytest.approx(
+        (0.9**4 + 0.7**4) / 2
+    )

@@ -1,4 +1,5 @@
-"""Tests of rmtlib.rf: RF Gram spectrum, LLC and RFF ridge errors, Mei–Montanari."""
+"""Tests of rmtlib.rf, rmtlib.rf_spectrum and rmtlib.mei_montanari: RF Gram spectrum, LLC and RFF ridge errors,
+Mei–Montanari."""
 
 import numpy as np
 import pytest
@@ -30,6 +31,25 @@ def test_gram_stieltjes_with_identity_kernel_is_marchenko_pastur():
         atol=1e-8,
         err_msg="Φ = I: G is a Wishart matrix",
     )
+
+
+def test_gram_stieltjes_is_silversteins_law_through_the_one_solver():
+    # G = ΣᵀΣ/N is a sample covariance of N samples with population Φ: the transform is
+    # Silverstein's at ratio n/N, computed by the same solver (bit-identical at equal tol), and
+    # within the solver's accuracy of silverstein_stieltjes at its own default tolerance.
+    t, w = rmt.rf_kernel_spectrum_iid("relu", 2.0)
+    z = np.array([-0.5, -1e-3 + 0.2j, 0.4 + 0.05j, 3.0 + 1e-6j])
+    m = rmt.rf_gram_stieltjes(z, 0.7, t, w, tol=1e-11)
+    assert np.array_equal(m, rmt.silverstein_solve(z, 0.7, t, w, tol=1e-11).m)
+    np.testing.assert_allclose(m, rmt.silverstein_stieltjes(z, 0.7, t, w), rtol=1e-9)
+
+
+def test_rf_module_reexports_the_moved_names():
+    from rmtlib import mei_montanari, rf, rf_spectrum
+
+    for module in (mei_montanari, rf_spectrum):
+        for name in module.__all__:
+            assert getattr(rf, name) is getattr(module, name) is getattr(rmt, name)
 
 
 def test_gram_density_matches_simulation_iid_relu():
@@ -162,15 +182,29 @@ def test_mei_montanari_fixed_point_solved_near_threshold_at_tiny_ridge():
     assert np.isclose((n1 * n2).real, r.chi, rtol=1e-6), "same branch from cold start and ladder"
 
 
-def test_mei_montanari_excess_risk_composition():
-    r = rmt.mei_montanari_risk(3.0, 2.0, 0.1, F1sq=2.0, Fstar_sq=0.5, tau2=0.3)
-    assert np.isclose(r.excess_risk, 2 * r.bias + 0.8 * r.variance + 0.5)
-    assert np.isclose(r.test_mse, r.excess_risk + 0.3)
+def test_mei_montanari_nonlinear_target_acts_as_noise_in_simulation():
+    # The composition F1²·B + (τ² + F⋆²)·V + F⋆² says the nonlinear part of the target is
+    # learned as noise. Checked against the simulator, whose target has a genuine quadratic part
+    # (not noise): d = 120, 8 draws; the tolerance is 4 standard errors plus the O(1/√d) finite
+    # size correction seen at this d (6%).
+    d, N, n = 120, 240, 240
+    sim = rmt.mei_montanari_simulate(
+        d, N, n, 0.05, F1sq=1.0, Fstar_sq=0.5, tau2=0.1, rng=5, n_draws=8, n_test=1000
+    )
+    th = rmt.mei_montanari_risk(N / d, n / d, 0.05, F1sq=1.0, Fstar_sq=0.5, tau2=0.1)
+    se = sim.std() / np.sqrt(sim.size)
+    assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, (
+        f"sim {sim.mean():.3f} vs theory {float(th.excess_risk):.3f}"
+    )
+    assert th.excess_risk > 0.5 + th.bias, "F⋆² is never learned: it stays in the risk"
+    assert np.isclose(th.test_mse, th.excess_risk + 0.1), "the test MSE adds the noise"
 
 
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match=r"psi1 must lie in \(0, inf\)"):
         rmt.mei_montanari_risk(0.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match=r"psi1 must lie in \(0, 1e\+08\]"):
+        rmt.mei_montanari_risk(1e300, 1.0, 0.1)
     with pytest.raises(ValueError, match=r"psi2 must lie"):
         rmt.mei_montanari_risk(1.0, -1.0, 0.1)
     with pytest.raises(ValueError, match=r"lam must lie in \[0, inf\)"):
@@ -186,6 +220,25 @@ def test_bad_inputs_raise_clear_errors():
         rmt.rf_ridge_errors(X, [1, 2, 3], X, [1, 2, 3], 0, 0.1)
     with pytest.raises(TypeError, match="rng"):
         rmt.rf_ridge_simulate(X, [1, 2, 3], X, [1, 2, 3], 2, 0.1, rng=None)
+
+
+def test_huge_ridge_is_the_exact_null_predictor_not_nan(data):
+    # λ = 1e300: β = 0 to machine precision, so every error is the mean square of its labels
+    # (λ² overflowed to NaN before).
+    X, y, Xt, yt = data
+    e = rmt.rf_ridge_errors(X, y, Xt, yt, 64, 1e300)
+    assert np.isclose(e.train, np.mean(y**2)) and np.isclose(e.test, np.mean(yt**2))
+    r = rmt.mei_montanari_risk(2.0, 3.0, 1e300, F1sq=1.0, Fstar_sq=0.5)
+    assert (r.bias, r.variance, r.excess_risk) == pytest.approx((1.0, 0.0, 1.5), abs=1e-12)
+
+
+def test_mei_montanari_ridgeless_solved_where_the_plain_continuation_stalled():
+    # λ = 0 on a grid of ψ₁ through the threshold ψ₁ = ψ₂ = 3: the warm-started ladder used to
+    # stop with ConvergenceError at one ψ₁; the fixed point must hold at every point.
+    psi1 = np.linspace(0.1, 6, 60)
+    r = rmt.mei_montanari_risk(psi1, 3.0, 0.0)
+    assert np.all(np.isfinite(r.excess_risk)) and np.all(r.variance >= 0)
+    assert abs(psi1[np.argmax(r.variance)] - 3.0) < 0.1, "the variance peaks at N = n"
 
 
 def test_errors_name_the_parameter_at_fault():

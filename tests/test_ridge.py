@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rmtlib as rmt
-from rmtlib.ridge import _solve_kappa
 
 
 @pytest.mark.parametrize("gamma", [0.2, 0.5, 0.8])
@@ -46,7 +45,10 @@ def test_vectorised_over_gamma_and_lambda():
     lam = np.array([0.0, 0.1, 1.0])[None, :]
     r = rmt.ridge_risk(g, lam)
     assert r.excess_risk.shape == (2, 3)
-    assert r.excess_risk[1, 0] == pytest.approx(rmt.ridge_risk(2.0, 0.0).excess_risk)
+    for i, gi in enumerate([0.5, 2.0]):
+        for j, lj in enumerate([0.0, 0.1, 1.0]):
+            one = rmt.ridge_risk(gi, lj)
+            assert r.excess_risk[i, j] == one.excess_risk and r.train_error[i, j] == one.train_error
     assert isinstance(rmt.ridge_risk(0.5, 0.1).bias, float)
 
 
@@ -191,9 +193,80 @@ def test_invalid_inputs_raise_clear_errors():
         rmt.renormalised_ridge(10, np.zeros(5), 0.1)
 
 
-def test_kappa_solver_vectorised_shapes():
-    k = _solve_kappa(np.ones(10), np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0]))
+def test_kappa_solver_vectorised_against_the_isotropic_quadratic():
+    # Σ = I_10: κ - λ = κ γ/(1 + κ), γ = 10/n, i.e. κ² + (1 - λ - γ)κ - λ = 0 (positive root).
+    n, lam = np.array([[5.0], [20.0]]), np.array([0.0, 0.1, 1.0])
+    k = rmt.renormalised_ridge(n, np.ones(10), lam)
+    g = 10 / n
+    a = lam + g - 1
+    ref = (a + np.sqrt(a**2 + 4 * lam)) / 2
     assert k.shape == (2, 3)
+    np.testing.assert_allclose(k, ref, rtol=1e-12, atol=1e-300)
+    assert k[1, 0] == 0.0 and k[0, 0] == pytest.approx(1.0), "λ = 0: κ = (γ - 1)⁺"
+
+
+@pytest.mark.parametrize("gamma", [0.2, 0.5, 0.9, 1.0, 1.3, 2.0, 5.0])
+def test_ridge_risk_against_the_marchenko_pastur_transform(gamma):
+    # Independent route: B = r² λ² m', V = σ² γ (m - λ m'), train = λ²[r²(m - λm') + σ² m̃'],
+    # m̃' = γ m' + (1 - γ)/λ², with m = mp_stieltjes(-λ) (rmtlib.mp, not the κ form used).
+    lam = np.array([1e-3, 0.05, 0.3, 1.0, 4.0, 50.0])
+    m = np.real(rmt.mp_stieltjes(-lam, gamma))
+    dm = np.real(rmt.mp_stieltjes_derivative(-lam, gamma))
+    r2, s2 = 1.3, 0.6
+    r = rmt.ridge_risk(gamma, lam, r2, s2)
+    np.testing.assert_allclose(r.bias, r2 * lam**2 * dm, rtol=1e-9)
+    np.testing.assert_allclose(r.variance, s2 * gamma * (m - lam * dm), rtol=1e-8)
+    train = lam**2 * (r2 * (m - lam * dm) + s2 * (gamma * dm + (1 - gamma) / lam**2))
+    np.testing.assert_allclose(r.train_error, train, rtol=1e-8)
+    opt = rmt.ridge_optimal(gamma, r2, s2)
+    ref = s2 * gamma * np.real(rmt.mp_stieltjes(-opt.lam, gamma))
+    assert opt.excess_risk == pytest.approx(ref, rel=1e-10)
+
+
+def test_ridge_risk_at_huge_ridge_follows_its_expansion():
+    # Issue 12: bias was NaN at λ = 1e300 and the variance lost digits like λε from λ ~ 1e7.
+    # For λ → ∞ with E x = 1, E x² = 1 + γ under MP(γ):
+    # B = r²(1 - 2/λ + O(λ⁻²)), V = σ²γ(1/λ² + O(λ⁻³)), train → r² + σ².
+    g, r2, s2 = 0.5, 1.0, 1.0
+    for lam in (1e8, 1e12, 1e100, 1e300):
+        r = rmt.ridge_risk(g, lam, r2, s2)
+        assert r.bias == pytest.approx(r2 * (1 - 2 / lam), rel=1e-14)
+        assert r.variance == pytest.approx(s2 * g / lam / lam, rel=10 / lam, abs=1e-320)
+        assert r.train_error == pytest.approx(r2 + s2, rel=1e-7)
+    assert rmt.ridge_risk(1e300, 1.0).bias == 1.0, "γ → ∞: nothing is learned"
+
+
+def test_ridge_risk_refuses_an_overflowing_result():
+    # V ~ σ²/(2√λ) at γ = 1: 1e300/(2·1e-150) is beyond float64.
+    with pytest.raises(ValueError, match="overflows float64"):
+        rmt.ridge_risk(1.0, 1e-300, 1.0, 1e300)
+    assert np.isinf(rmt.ridge_risk(1.0, 0.0).variance), "the documented interpolation peak"
+
+
+def test_anisotropic_risk_at_huge_ridge_is_the_null_estimator():
+    t, e = np.array([1e200, 1.0, 0.5]), np.array([0.0, 0.3, 0.2])
+    r = rmt.anisotropic_ridge_risk(10, t, e, 1e300, sigma2=0.5)
+    # κ = λ(1 + O(1e-100)): the data are ignored and the risk is Σ t θ² = 0.4
+    assert r.kappa >= 1e300 and r.bias == pytest.approx(0.3 + 0.1, rel=1e-12)
+    assert r.train_error == pytest.approx(0.4 + 0.5, rel=1e-12)
+
+
+def test_simulate_ridge_refuses_spectra_below_round_off():
+    # 1e300 next to 1: the unit directions' sample eigenvalues are below the eigensolver's
+    # round-off and would count as never learned (bias 0.75 where it is about 0.4).
+    with pytest.raises(ValueError, match="spans too many decades"):
+        rmt.simulate_ridge(10, [1e300, 1, 1, 1], np.full(4, 0.25), 1.0, reps=2, rng=0)
+
+
+def test_sample_covariance_eigenpairs_primal_and_dual_agree():
+    gen = np.random.default_rng(0)
+    for p, n in [(30, 50), (50, 30)]:
+        X = gen.standard_normal((2, p, n))
+        e, U = rmt.sample_covariance_eigenpairs(X)
+        S = X @ np.swapaxes(X, 1, 2) / n
+        ref = np.linalg.eigvalsh(S)[:, -min(p, n) :]
+        np.testing.assert_allclose(e, ref, rtol=1e-10)
+        np.testing.assert_allclose(S @ U, U * e[:, None, :], atol=1e-10)
 
 
 def test_ridge_risk_at_the_hard_edge_for_vanishing_ridge():

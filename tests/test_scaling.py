@@ -35,12 +35,42 @@ def test_model_size_exponent(a, b):
     assert _slope(N, r) == pytest.approx(rmt.scaling_exponents(a, b).model_size, abs=0.05)
 
 
-def test_model_size_curve_is_ridgeless_kappa_at_n_equal_N():
+def test_model_size_curve_against_an_independent_root_of_the_kappa_equation():
+    # κ_N solves 1 = (1/N) Σ t/(t + κ): found here by bracketing (brentq), not by rmtlib.
+    from scipy.optimize import brentq
+
     a, b, p, N = 1.5, 1.0, 3000, 200.0
-    t, e = rmt.power_law_spectrum(p, a), rmt.power_law_target(p, b)
-    k = rmt.renormalised_ridge(N, t, 0.0)
-    assert rmt.model_size_curve(N, a, b, p) == pytest.approx(k * np.sum(t * e / (t + k)))
+    t, e = np.arange(1, p + 1) ** -a, np.arange(1, p + 1) ** -b
+    k = brentq(lambda k: np.sum(t / (t + k)) / N - 1, 1e-12, 1.0, xtol=1e-16, rtol=1e-14)
+    assert rmt.model_size_curve(N, a, b, p) == pytest.approx(k * np.sum(t * e / (t + k)), rel=1e-10)
     assert rmt.model_size_curve(float(p), a, b, p) == 0.0, "N >= p spans everything"
+
+
+def test_power_law_curves_refuse_spectra_that_underflow():
+    # 2000^-100 = 1e-330 is no float64: the tail would silently become exact zeros.
+    with pytest.raises(ValueError, match="a log10 p must be at most 300"):
+        rmt.learning_curve([10.0], 100.0, 1.0, 2000)
+    with pytest.raises(ValueError, match="a log10 p"):
+        rmt.simulate_model_size([5], 100.0, 1.0, 2000, rng=0)
+    assert np.isfinite(rmt.learning_curve([10.0], 90.0, 1.0, 2000).excess_risk).all()
+
+
+def test_tuned_ridge_refuses_an_optimum_at_the_end_of_its_range():
+    # σ² = 0.01: the optimal λ is about 1.5e-3, outside (1e-1, 10); the search would return 0.1.
+    with pytest.raises(ValueError, match="widen lam_range"):
+        rmt.learning_curve_optimal([100.0], 2.0, 1.0, 2000, 1e-2, lam_range=(1e-1, 10.0))
+    with pytest.raises(ValueError, match="lam_range"):
+        rmt.learning_curve_optimal([100.0], 2.0, 1.0, 2000, 1.0, lam_range=(1.0, 0.1))
+    ok = rmt.learning_curve_optimal([100.0], 2.0, 1.0, 2000, 1e-2)
+    grid = np.logspace(-6, 0, 600)
+    r = rmt.learning_curve(100.0, 2.0, 1.0, 2000, grid, 1e-2).excess_risk
+    assert ok.excess_risk[0] <= r.min() * (1 + 1e-9), "golden section finds the grid minimum"
+    assert grid[np.argmin(r)] == pytest.approx(ok.lam[0], rel=0.03)
+
+
+def test_simulate_model_size_refuses_more_projections_than_dimensions():
+    with pytest.raises(ValueError, match="N_values must be an integer <= 50"):
+        rmt.simulate_model_size([60], 1.5, 1.0, 50, rng=0)
 
 
 def test_optimal_ridge_beats_ridgeless_and_fixed_ridge():
