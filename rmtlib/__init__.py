@@ -32,6 +32,7 @@ from . import (  # noqa: E402
     dynamics,
     edge,  # noqa: E402
     fixedpoint,
+    free,
     gauss,
     inner_product_kernels,
     kernels,
@@ -39,6 +40,7 @@ from . import (  # noqa: E402
     mei_montanari,
     mp,
     plotting,
+    products,
     rf,
     rf_spectrum,
     ridge,
@@ -59,6 +61,7 @@ from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
+from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
@@ -66,6 +69,7 @@ from .lazy import *  # noqa: F401,F403
 from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
+from .products import *  # noqa: F401,F403
 from .rf import *  # noqa: F401,F403
 from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
