@@ -54,7 +54,7 @@ def derivatives(fn, t, h=1e-3):
 # Marchenko–Pastur ratios outside this range have supports too narrow or too wide to resolve in
 # double precision (the range of rmtlib.mp); scales and covariances are kept where their squares
 # and sums stay finite.
-RATIO_RANGE = (1e-12, 1e12)
+RATIO_RANGE = V.RATIO_RANGE
 SCALE_MAX = 1e100
 
 

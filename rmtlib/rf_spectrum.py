@@ -16,6 +16,7 @@ import numpy as np
 from . import _validate as V
 from ._features import bounded_entries
 from ._grids import cosine_gauss
+from ._kernel_input import SCALE_MAX, aspect_ratio, scale
 from .activations import get_activation
 from .gauss import activation_coefficients
 from .mp import mp_atom, mp_density, mp_edges
@@ -30,27 +31,9 @@ __all__ = [
 ]
 
 
-# Ranges refused rather than computed inaccurately: the ratios of the Marchenko–Pastur laws
-# (outside, the support is too narrow or too wide to resolve in double precision), data and labels
-# whose squares and Gram matrices stay finite, and the Gauss–Legendre rule (O(n²) to build).
-_RATIO_MIN, _RATIO_MAX = 1e-12, 1e12
-_DATA_MAX = 1e100
+# Refused rather than computed inaccurately: ratios and scales outside the ranges of
+# _kernel_input (the kernels' checks), and Gauss–Legendre rules above _MAX_NODES (O(n²) to build).
 _MAX_NODES = 1000
-
-
-def _ratio(name, value):
-    x = V.scalar(name, value)
-    if not _RATIO_MIN <= x <= _RATIO_MAX:
-        raise ValueError(f"{name} must lie in [{_RATIO_MIN:g}, {_RATIO_MAX:g}]; got {value!r}")
-    return x
-
-
-def _scale(name, value):
-    """A positive scale (a squared norm, an imaginary part) at most _DATA_MAX."""
-    x = V.positive_scalar(name, value)
-    if x > _DATA_MAX:
-        raise ValueError(f"{name} must lie in (0, {_DATA_MAX:g}]; got {value!r}")
-    return x
 
 
 def _kernel_spectrum(kernel_eigs, kernel_weights):
@@ -101,8 +84,8 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     >>> round(float(w.sum()), 10), round(float(t @ w), 6)  # mean d0 + d1 τ = ν − a0²
     (1.0, 0.340845)
     """
-    c = _ratio("n_over_p", n_over_p)
-    tau = _scale("tau", tau)
+    c = aspect_ratio("n_over_p", n_over_p)
+    tau = scale("tau", tau)
     n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=_MAX_NODES)
     co = activation_coefficients(activation, tau)
     a, b = mp_edges(c, tau)
@@ -165,7 +148,7 @@ def rf_gram_stieltjes(z, n_over_N, kernel_eigs, kernel_weights=None, *, tol=1e-1
     z = V.finite_complex("z", z)
     if not np.all((z.imag > 0) | ((z.imag == 0) & (z.real < 0))):
         raise ValueError("z must lie in the upper half-plane (Im z > 0) or on the negative axis")
-    ratio = _ratio("n_over_N", n_over_N)
+    ratio = aspect_ratio("n_over_N", n_over_N)
     tol = V.tolerance("tol", tol)
     t, w = _kernel_spectrum(kernel_eigs, kernel_weights)
     m = silverstein_solve(z, ratio, t, w, tol=tol).m
@@ -197,12 +180,12 @@ def rf_gram_density(x, n_over_N, kernel_eigs, kernel_weights=None, *, eta=None):
     0.4211
     """
     x = V.finite_real("x", x)
-    ratio = _ratio("n_over_N", n_over_N)
+    ratio = aspect_ratio("n_over_N", n_over_N)
     t, w = _kernel_spectrum(kernel_eigs, kernel_weights)
     if eta is None:
         eta = 1e-3 * float(np.mean(t))
     else:
-        eta = _scale("eta", eta)
+        eta = scale("eta", eta)
     m = rf_gram_stieltjes(x + 1j * eta, ratio, t, w)
     atom = max(0.0, 1 - 1 / ratio)
     rho = np.imag(m) / np.pi - atom * eta / (np.pi * (x**2 + eta**2))
@@ -237,7 +220,7 @@ def rf_features(X, n_features, activation="relu", *, rng):
     >>> S.shape, bool(np.allclose(S, np.maximum(W @ X, 0)))
     ((3, 4), True)
     """
-    X = bounded_entries("X", V.matrix("X", X), _DATA_MAX)
+    X = bounded_entries("X", V.matrix("X", X), SCALE_MAX)
     N = V.integer("n_features", n_features, minimum=1)
     if N * max(X.shape) > 10**8:
         raise ValueError(
