@@ -185,7 +185,7 @@ def positive(name, value, *, allow_zero=False):
     bad = arr < 0 if allow_zero else arr <= 0
     if np.any(bad):
         rng = "[0, inf)" if allow_zero else "(0, inf)"
-        raise ValueError(f"{name} must lie in {rng}; got {_show(value)}")
+        raise ValueError(f"{name} must lie in {rng}; got {show_value(value)}")
     return arr
 
 
@@ -201,7 +201,7 @@ def in_range(name, value, low, high, *, low_open=False, high_open=False):
     hi_bad = arr >= high if high_open else arr > high
     if np.any(lo_bad | hi_bad):
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must lie in {interval}; got {_show(value)}")
+        raise ValueError(f"{name} must lie in {interval}; got {show_value(value)}")
     return arr
 
 
@@ -348,7 +348,7 @@ def finite_complex(name, value):
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a number or an array of numbers; got {value!r}") from exc
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {_show(value)}")
+        raise ValueError(f"{name} must be finite; got {show_value(value)}")
     return arr
 
 
@@ -362,7 +362,9 @@ def spectrum(eigs, weights=None, *, eigs_name="pop_eigs", weights_name="pop_weig
     if t.ndim != 1 or t.size == 0:
         raise ValueError(f"{eigs_name} must be a non-empty 1-d array; got shape {np.shape(eigs)}")
     if np.any(t < 0):
-        raise ValueError(f"{eigs_name} must be >= 0 (a covariance spectrum); got {_show(eigs)}")
+        raise ValueError(
+            f"{eigs_name} must be >= 0 (a covariance spectrum); got {show_value(eigs)}"
+        )
     if weights is None:
         return t, np.full(t.size, 1.0 / t.size)
     w = np.atleast_1d(_real(weights_name, weights))
@@ -371,7 +373,7 @@ def spectrum(eigs, weights=None, *, eigs_name="pop_eigs", weights_name="pop_weig
             f"{weights_name} must have the same shape as {eigs_name}: {w.shape} != {t.shape}"
         )
     if np.any(w < 0):
-        raise ValueError(f"{weights_name} must be >= 0; got {_show(weights)}")
+        raise ValueError(f"{weights_name} must be >= 0; got {show_value(weights)}")
     if abs(w.sum() - 1.0) > 1e-8:
         raise ValueError(f"{weights_name} must sum to 1; they sum to {w.sum():.10g}")
     return t, w
@@ -420,15 +422,16 @@ def _real(name, value):
         raise TypeError(f"{name} must be a real number or array; got {value!r}") from exc
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "c":
-            raise TypeError(f"{name} must be real; got a complex value {_show(value)}")
+            raise TypeError(f"{name} must be real; got a complex value {show_value(value)}")
         raise TypeError(f"{name} must be a real number or array; got {value!r}")
     arr = arr.astype(float)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {_show(value)}")
+        raise ValueError(f"{name} must be finite; got {show_value(value)}")
     return arr
 
 
-def _show(value):
+def show_value(value):
+    """A short rendering of a bad value for an error message (arrays by shape when large)."""
     arr = np.asarray(value)
     if arr.size <= 6:
         return repr(value) if arr.ndim == 0 else np.array2string(arr, precision=6)

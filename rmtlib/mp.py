@@ -41,7 +41,7 @@ def _resolvable(ratio, sigma2):
     if np.any((c < lo) | (c > hi)):
         raise ValueError(
             f"ratio must lie in [{lo:g}, {hi:g}] for the density, CDF and transform (the "
-            f"support is too narrow to resolve in double precision outside); got {V._show(ratio)}"
+            f"support is too narrow to resolve in double precision outside); got {V.show_value(ratio)}"
         )
     return c, s2
 
@@ -371,7 +371,7 @@ def mp_moment(k, ratio, sigma2=1.0):
     if not np.all(np.isfinite(out)):
         raise ValueError(
             f"the moment of order k = {k} exceeds the floating-point range (about 1.8e308) "
-            f"for ratio = {V._show(ratio)}, sigma2 = {V._show(sigma2)}; lower k"
+            f"for ratio = {V.show_value(ratio)}, sigma2 = {V.show_value(sigma2)}; lower k"
         )
     return float(out) if np.ndim(out) == 0 else out
 

@@ -184,7 +184,7 @@ def _contour_moments(ell, ratio, n_points):
     if ell.size == 0:
         raise ValueError("ell must not be empty")
     if np.any(ell > 1e100):
-        raise ValueError(f"ell must be at most 1e100; got {V._show(ell)}")
+        raise ValueError(f"ell must be at most 1e100; got {V.show_value(ell)}")
     n_points = V.integer("n_points", n_points, minimum=8, maximum=10**6)
     if np.any(ell <= np.sqrt(c)):
         raise ValueError(
