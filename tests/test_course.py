@@ -872,3 +872,16 @@ def test_command_line_lists_every_assignment(capsys):
         assert f"{name}: " in out
     assert course.main(["grade", "no_such_assignment", "."]) == 1, "a clear error, exit code 1"
     assert "unknown assignment" in capsys.readouterr().err
+
+
+def test_sandbox_mounts_its_empty_tmp_before_the_environment(tmp_path):
+    """Mounted after the binds, the sandbox's own /tmp hid a checkout or an environment living
+    under /tmp: grading from a clone in /tmp/... could not import numpy inside the sandbox."""
+    from grading import sandbox
+
+    args = sandbox.command(tmp_path / "config.json", "/grader/config.json", [])
+    tmpfs = args.index("--tmpfs")
+    assert args[tmpfs + 1] == "/tmp"
+    for path in (Path(sys.prefix).resolve(), ROOT / "rmtlib"):
+        binds = [i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == str(path)]
+        assert binds and tmpfs < binds[0], f"{path} is bound before /tmp is mounted"

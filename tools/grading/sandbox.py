@@ -107,6 +107,9 @@ def command(config_path, inner_config, fds):
             args += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             args += ["--ro-bind", str(p), str(p)]
+    # The empty /tmp first: mounted after the binds it would hide an environment or a checkout
+    # that lives under /tmp (a clone in /tmp/... could not import numpy inside the sandbox).
+    args += ["--size", str(TMP_SIZE), "--perms", "1777", "--tmpfs", "/tmp"]
     mounts = _python_mounts()
     parents = sorted(
         {a for p in mounts for a in p.parents if a != Path("/")}, key=lambda q: len(q.parts)
@@ -129,12 +132,6 @@ def command(config_path, inner_config, fds):
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(TMP_SIZE),
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
         "--remount-ro",
         "/",
         "--chdir",
