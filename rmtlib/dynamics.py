@@ -148,7 +148,7 @@ def gradient_flow_risk(t, gamma, r2=1.0, sigma2=1.0, init_var=0.0):
         ``np.inf`` gives the limit (the ridgeless estimator plus the never-learned part of the
         initialisation). Broadcast against ``gamma``.
     gamma : float or array_like, in (0, 1e12]
-        ``p / n`` (:data:`GAMMA_MAX`).
+        ``p / n`` (``GAMMA_MAX`` = 1e12).
     r2, sigma2 : float, >= 0
         ``‖β*‖²`` and the noise variance.
     init_var : float, >= 0

@@ -390,7 +390,7 @@ def free_multiplicative_density(
     See Also
     --------
     free_additive_density, mp_s_transform, discrete_s_transform,
-    rmtlib.stieltjes.silverstein_density : the case ``μ_{c,1} ⊠ ν``
+    rmtlib.silverstein.silverstein_density : the case ``μ_{c,1} ⊠ ν``
     """
     xs, flat, tol, max_iter = _grid(x, tol, max_iter)
     if np.any(flat <= 0):

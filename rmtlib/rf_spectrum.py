@@ -75,7 +75,7 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     :math:`\\Phi\\simeq a_0^2\\mathbf 1\\mathbf 1^\\top+d_1X^\\top X+d_0I_n` (chapter 7); the
     rank-one term does not change the limiting spectral law, and :math:`X^\\top X` has law
     :math:`\\mathrm{MP}_{n/p}` (scaled by τ). Nodes :math:`x=a+(b-a)(1-\\cos\\theta)/2` with
-    Gauss–Legendre in θ (:mod:`rmtlib._grids`); an atom at ``d0`` of mass ``1 - p/n`` when
+    Gauss–Legendre in θ (``rmtlib._grids``); an atom at ``d0`` of mass ``1 - p/n`` when
     ``n > p``.
 
     Examples

@@ -7,23 +7,23 @@ centred with unit variance under :math:`N(0,1)`), each layer maps the Gram matri
 Marchenko–Pastur sampling noise of ratio :math:`\\gamma_\\ell=n/d_\\ell`. The subpackage has one
 module per concept of chapter 10; every name is importable from ``rmtlib.deep`` (and ``rmt``):
 
-- :mod:`rmtlib.deep.normalised` — the normalised activation and its two constants
+- ``rmtlib.deep.normalised`` — the normalised activation and its two constants
   :math:`b_\\sigma, a_\\sigma` (:func:`normalised_activation`);
-- :mod:`rmtlib.deep.ck` — the CK spectrum: Stieltjes transform by the nested recursion, density,
+- ``rmtlib.deep.ck`` — the CK spectrum: Stieltjes transform by the nested recursion, density,
   moments (:func:`ck_stieltjes`, :func:`ck_density`, :func:`ck_moments`), and one finite-width
   layer on top of a given kernel (:func:`finite_width_density`, Silverstein's law solved by
   :mod:`rmtlib.stieltjes`);
-- :mod:`rmtlib.deep.ntk` — the NTK spectrum: linear-equivalent weights, Stieltjes transform and
+- ``rmtlib.deep.ntk`` — the NTK spectrum: linear-equivalent weights, Stieltjes transform and
   layer traces by the nested-trace algorithm, density, moments, support edges
   (:func:`ntk_weights`, :func:`ntk_stieltjes`, :func:`ntk_traces`, :func:`ntk_resolvent_traces`,
   :func:`ntk_density`, :func:`ntk_moments`, :func:`ntk_edges`);
-- :mod:`rmtlib.deep.simulate` — seeded simulators of deep CK/NTK Gram matrices
+- ``rmtlib.deep.simulate`` — seeded simulators of deep CK/NTK Gram matrices
   (:func:`simulate_deep_network`, :func:`sample_deep_spectrum`);
-- :mod:`rmtlib.deep.gmm` — structured (Gaussian-mixture) data and non-normalised activations: the
+- ``rmtlib.deep.gmm`` — structured (Gaussian-mixture) data and non-normalised activations: the
   per-layer scalars of Gu et al. and the equivalent kernel (:func:`gmm_ck_scalars`,
   :func:`gmm_ck_equivalent`), the ternary activation with the same scalars
   (:func:`ternary_activation`, :func:`match_ternary`, :func:`match_ternary_gmm`);
-- :mod:`rmtlib.deep.deq` — deep equilibrium (implicit) networks (:func:`deq_ck_coefficients`,
+- ``rmtlib.deep.deq`` — deep equilibrium (implicit) networks (:func:`deq_ck_coefficients`,
   :func:`simulate_deq`, :func:`deq_explicit_activation`).
 
 The nested fixed points that the CK and NTK solvers share live in the private module
