@@ -33,10 +33,6 @@ KNOWN_OVERFLOWS = {
     "chapters/13_synthesis:the-map-of-the-book": "the object/equivalent/function table: LaTeX "
     "cannot wrap its long function names (the site breaks them)",
     "book/api/glossary:the-planned-convention": "a table of parameter names",
-    "book/api/dynamics:rmtlib.dynamics.gmm_gd_error": "a signature with many keywords",
-    "book/api/distance_kernels:rmtlib.distance_kernels.distance_kernel_equivalent": "a signature "
-    "with many keywords",
-    "book/api/rf:rmtlib.rf.rf_ridge_errors": "a signature with many keywords",
 }
 
 NUMBER_WORDS = dict(
