@@ -514,16 +514,16 @@ def lanczos_quadrature(operator, n_steps=60, n_probes=4, *, rng):
     return nodes, weights
 
 
-def slq_density(x, nodes, weights, width):
+def slq_density(x, ritz_values, weights, width):
     """Spectral density smoothed by a Gaussian kernel, from quadrature nodes and weights.
 
     Parameters
     ----------
     x : float or array_like
         Points.
-    nodes, weights : array_like, shape (n_probes, n_steps) or (m,)
-        From :func:`lanczos_quadrature`, or eigenvalues with weights ``1/P`` (a full
-        eigendecomposition smoothed by the same kernel, for comparison).
+    ritz_values, weights : array_like, shape (n_probes, n_steps) or (m,)
+        The nodes and weights from :func:`lanczos_quadrature`, or eigenvalues with weights
+        ``1/P`` (a full eigendecomposition smoothed by the same kernel, for comparison).
     width : float > 0
         Standard deviation of the Gaussian kernel.
 
@@ -540,15 +540,17 @@ def slq_density(x, nodes, weights, width):
     0.398942
     """
     xs = V.finite_real("x", x)
-    th = np.atleast_2d(V.finite_real("nodes", nodes))
+    th = np.atleast_2d(V.finite_real("ritz_values", ritz_values))
     w = np.atleast_2d(V.in_range("weights", weights, 0.0, 1.0))
     if th.shape != w.shape or th.ndim != 2 or th.size == 0:
-        raise ValueError(f"nodes and weights must have one shape; got {th.shape} and {w.shape}")
+        raise ValueError(
+            f"ritz_values and weights must have one shape; got {th.shape} and {w.shape}"
+        )
     h = V.positive_scalar("width", width)
     if not h < 1e100:
         raise ValueError(f"width must be below 1e100; got {width!r}")
     flat = np.ravel(xs)
-    V.check_allocation((flat.size, th.size), "the points × nodes kernel matrix", "x or nodes")
+    V.check_allocation((flat.size, th.size), "the points × nodes kernel matrix", "x or ritz_values")
     k = np.exp(-0.5 * ((flat[:, None] - th.ravel()) / h) ** 2) / (h * np.sqrt(2 * np.pi))
     return V.scalar_or_array((k @ w.ravel() / th.shape[0]).reshape(np.shape(xs)))
 

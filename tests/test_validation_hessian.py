@@ -56,7 +56,7 @@ REGISTRY = [
         NODES,
         WEIGHTS,
         0.3,
-        valid={"x": POINTS, "nodes": {"zero", "negative", "huge"}, "weights": {"zero"}},
+        valid={"x": POINTS, "ritz_values": {"zero", "negative", "huge"}, "weights": {"zero"}},
     ),
     case(
         rmt.gauss_newton_density,
