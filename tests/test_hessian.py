@@ -113,8 +113,9 @@ def test_gauss_newton_density_is_the_rescaled_ntk_law():
 
 
 def test_gauss_newton_nonzero_spectrum_by_hvp_matches_the_law():
-    # Simulation: G = J^T J / n built from HVPs (P = 2 211, dense) against the law; its n = 60
-    # nonzero eigenvalues and the n x n Gram agree to round-off, the law to a KS of a few 1/n.
+    # Simulation: Lanczos on the matrix-free G = J^T J / n (P = 2 211) against the n x n Gram
+    # (to round-off), and the Gram's n = 60 eigenvalues against the law: a Kolmogorov distance
+    # of a few 1/sqrt(n) at this size (measured 0.045).
     p, N, n = 66, 33, 60
     rng = np.random.default_rng(4)
     X = rmt.sphere_data(p, n, rng=5)
