@@ -34,6 +34,7 @@ from . import (  # noqa: E402
     fixedpoint,
     free,
     gauss,
+    hessian,
     inner_product_kernels,
     kernels,
     lazy,
@@ -63,6 +64,7 @@ from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
