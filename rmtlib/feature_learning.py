@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
+from ._features import bounded_entries
 from .anisotropic_ridge import anisotropic_ridge_risk
 from .deep import normalised_activation
 from .spiked import spike_alignment, spike_eigenvalue
@@ -178,7 +179,7 @@ def one_step_spike(step, ratio, p_over_N, activation="relu", target="tanh", nois
     >>> round(float(s.weight_alignment), 6), round(35.5 / 39 / 1.5, 6)
     (0.606838, 0.606838)
     """
-    eta = V.in_range("step", V.nonnegative("step", step), 0.0, MAX_STEP)
+    eta = _steps(step)
     c = float(_ratio("ratio", V.scalar("ratio", ratio)))
     q = float(_ratio("p_over_N", V.scalar("p_over_N", p_over_N)))
     s2 = _noise_var(noise_var)
@@ -199,15 +200,33 @@ def one_step_spike(step, ratio, p_over_N, activation="relu", target="tanh", nois
     )
 
 
+#: Largest entry of the weights, second layer and target direction: squares must stay finite.
+MAX_ENTRY = 1e100
+
+
+def _steps(step):
+    eta = V.in_range("step", V.nonnegative("step", step), 0.0, MAX_STEP)
+    if np.size(eta) == 0:
+        raise ValueError("step must contain at least one value")
+    return eta
+
+
+def _lams(lam):
+    lam = V.nonnegative("lam", lam)
+    if np.size(lam) == 0:
+        raise ValueError("lam must contain at least one value")
+    return lam
+
+
 def _weights(name, W):
-    W = V.matrix(name, W)
+    W = bounded_entries(name, V.matrix(name, W), MAX_ENTRY)
     if W.shape[0] < 1 or W.shape[1] < 2:
         raise ValueError(f"{name} must have shape (N, p) with p >= 2; got {W.shape}")
     return W
 
 
 def _unit(name, v, p):
-    v = V.vector(name, v, length=p)
+    v = bounded_entries(name, V.vector(name, v, length=p), MAX_ENTRY)
     norm = float(np.linalg.norm(v))
     if not norm > 0:
         raise ValueError(f"{name} must be a nonzero vector")
@@ -262,7 +281,7 @@ def spiked_step_weights(
     """
     W0 = _weights("weights", weights)
     N, p = W0.shape
-    a = V.vector("second_layer", second_layer, length=N)
+    a = bounded_entries("second_layer", V.vector("second_layer", second_layer, length=N), MAX_ENTRY)
     b = _unit("beta", beta, p)
     eta = float(V.in_range("step", V.scalar("step", step), 0.0, MAX_STEP))
     c = float(_ratio("ratio", V.scalar("ratio", ratio)))
@@ -364,7 +383,7 @@ def readout_risk(weights, beta, n, lam, activation="relu", target="tanh", noise_
     V.check_allocation([(N, p)] * 3 + [(N, N)], "the SVD of the weights", "weights")
     b = _unit("beta", beta, p)
     n = float(V.positive_scalar("n", n))
-    lam = V.nonnegative("lam", lam)
+    lam = _lams(lam)
     s2 = _noise_var(noise_var)
     act = _activation("activation", activation)
     mu_star = _activation("target", target).b
@@ -497,7 +516,7 @@ def simulate_one_step(
     >>> s.test_mse.shape, bool(s.weight_alignment[1] > s.weight_alignment[0])
     ((2, 1), True)
     """
-    steps = np.atleast_1d(V.in_range("step", V.nonnegative("step", step), 0.0, MAX_STEP))
+    steps = np.atleast_1d(_steps(step))
     if steps.ndim != 1:
         raise ValueError(f"step must be a scalar or a 1-d array; got shape {steps.shape}")
     n = V.size("n", n, minimum=2)
@@ -506,7 +525,7 @@ def simulate_one_step(
     n_r = n if n_readout is None else V.size("n_readout", n_readout, minimum=2)
     n_test = V.size("n_test", n_test, minimum=1)
     n_draws = V.size("n_draws", n_draws)
-    lam = np.atleast_1d(V.nonnegative("lam", lam))
+    lam = np.atleast_1d(_lams(lam))
     if lam.ndim != 1:
         raise ValueError(f"lam must be a scalar or a 1-d array; got shape {lam.shape}")
     s2 = _noise_var(noise_var)
@@ -515,7 +534,7 @@ def simulate_one_step(
         + [(steps.size, N, p)]
         + [(N, max(n, n_r, n_test))] * 4,
         "the inputs, weights and feature matrices",
-        "n, p, N, n_readout, n_test",
+        "n, p, N, n_readout, n_test, n_draws",
     )
     act = _activation("activation", activation)
     tgt = _activation("target", target)
