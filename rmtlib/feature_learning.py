@@ -15,7 +15,7 @@ operator norm,
 .. math:: W_1\\simeq W_0+\\eta\\,\\mu_1\\,a\\,g^\\top,\\qquad g=\\frac{\\sqrt p}{n}Xy,\\qquad
           \\|g\\|^2\\to(\\mu_1^*)^2+\\frac pn\\,(1+\\sigma_\\varepsilon^2)
 
-(Ba et al. 2022, Proposition 2): a rank-one spike on a Gaussian matrix. This is the step size
+(the rank-one approximation of the first gradient, Ba et al. 2022, Section 3): a rank-one spike on a Gaussian matrix. This is the step size
 scale :math:`\\eta=\\Theta(1)` of Ba et al. (their "small" learning rate, where the spike and the
 bulk of :math:`W_1` have comparable operator norms). The module gives
 
@@ -159,7 +159,7 @@ def one_step_spike(step, ratio, p_over_N, activation="relu", target="tanh", nois
     ----------
     J. Ba, M. A. Erdogdu, T. Suzuki, Z. Wang, D. Wu, G. Yang, "High-dimensional asymptotics of
     feature learning: how one gradient step improves the representation", NeurIPS 2022,
-    Proposition 2 (the rank-one approximation) and Section 3 (η = Θ(1));
+    Section 3 (the rank-one approximation of the first gradient, step η = Θ(1));
     F. Benaych-Georges, R. R. Nadakuditi, J. Multivariate Anal. 111 (2012), Section 3.1.
 
     See Also
@@ -270,7 +270,7 @@ def spiked_step_weights(
     :math:`\\bar g=\\mu_1^*\\beta_*+\\sqrt{\\tfrac pn(1+\\sigma_\\varepsilon^2)}\\,e` with e a uniform
     unit vector orthogonal to β*: the limit of :math:`g=\\sqrt p\\,Xy/n` in norm and in its angle
     to β* (the direction of its noise part is uniform given β*). The bulk part of the gradient,
-    of relative operator norm :math:`O(n^{-1/2})`, is dropped (Ba et al. 2022, Proposition 2).
+    of relative operator norm :math:`O(n^{-1/2})`, is dropped (Ba et al. 2022, Section 3).
 
     Examples
     --------
@@ -339,7 +339,7 @@ def readout_risk(weights, beta, n, lam, activation="relu", target="tanh", noise_
     Notes
     -----
     Gaussian equivalent of the features :math:`\\phi(x)=\\sigma(Wx)/\\sqrt N` (Mei & Montanari 2022;
-    Hu & Lu 2023; Ba et al. 2022, Theorem 3, for W after a step with η = Θ(1)):
+    Hu & Lu 2023; Ba et al. 2022, Section 3, for W after a step with η = Θ(1)):
     :math:`\\phi\\simeq\\mu_1Wx/\\sqrt N+\\sqrt{1-\\mu_1^2}\\,z/\\sqrt N`, z ~ N(0, I_N) independent,
     so that
 
@@ -359,7 +359,7 @@ def readout_risk(weights, beta, n, lam, activation="relu", target="tanh", noise_
     References
     ----------
     S. Mei, A. Montanari, Comm. Pure Appl. Math. 75 (2022); H. Hu, Y. M. Lu, IEEE Trans. Inf.
-    Theory 69 (2023) (Gaussian equivalence); Ba et al., NeurIPS 2022, Theorem 3;
+    Theory 69 (2023) (Gaussian equivalence); Ba et al., NeurIPS 2022, Section 3;
     T. Hastie et al., Ann. Statist. 50 (2022), Theorem 5 (anisotropic ridge).
 
     See Also
@@ -478,6 +478,7 @@ def simulate_one_step(
     n_readout=None,
     n_test=2000,
     n_draws=1,
+    n_steps=1,
 ):
     """Take one gradient step of each size on one network, then fit and test a ridge readout.
 
@@ -498,6 +499,10 @@ def simulate_one_step(
         Fresh test points.
     n_draws : int
         Independent readout batches and test sets per step (their test errors are averaged).
+    n_steps : int, in [1, 100]
+        Gradient steps of size η taken one after the other, each on a fresh batch of n samples
+        (online gradient descent on the first layer, second layer fixed). The formulas of this
+        module describe ``n_steps = 1`` only.
 
     Returns
     -------
@@ -525,16 +530,17 @@ def simulate_one_step(
     n_r = n if n_readout is None else V.size("n_readout", n_readout, minimum=2)
     n_test = V.size("n_test", n_test, minimum=1)
     n_draws = V.size("n_draws", n_draws)
+    n_steps = V.integer("n_steps", n_steps, minimum=1, maximum=100)
     lam = np.atleast_1d(_lams(lam))
     if lam.ndim != 1:
         raise ValueError(f"lam must be a scalar or a 1-d array; got shape {lam.shape}")
     s2 = _noise_var(noise_var)
     V.check_allocation(
-        [(p, n + n_draws * (n_r + n_test)), (N, p)] * 2
+        [(p, n_steps * n + n_draws * (n_r + n_test)), (N, p)] * 2
         + [(steps.size, N, p)]
         + [(N, max(n, n_r, n_test))] * 4,
         "the inputs, weights and feature matrices",
-        "n, p, N, n_readout, n_test, n_draws",
+        "n, p, N, n_readout, n_test, n_draws, n_steps",
     )
     act = _activation("activation", activation)
     tgt = _activation("target", target)
@@ -554,15 +560,17 @@ def simulate_one_step(
     beta /= np.linalg.norm(beta)
     W0 = gen.standard_normal((N, p))
     a = gen.choice([-1.0, 1.0], size=N)
-    X = sphere(n)
-    y = labels(X)
+    batches = [sphere(n) for _ in range(n_steps)]
+    batches = [(X, labels(X)) for X in batches]
     readouts = []
     for _ in range(n_draws):
         Xr, Xt = sphere(n_r), sphere(n_test)
         readouts.append((Xr, labels(Xr), Xt, labels(Xt)))
     after, tops, aligns, tests = [], [], [], []
     for eta in steps:
-        W1 = _gradient_step(W0, a, X, y, act, float(eta))
+        W1 = W0
+        for X, y in batches:
+            W1 = _gradient_step(W1, a, X, y, act, float(eta))
         if not np.all(np.isfinite(W1)):
             raise ValueError("step: the updated weights are not finite; lower step")
         _, sv, Vt = np.linalg.svd(W1, full_matrices=False)
