@@ -28,6 +28,7 @@ import numpy as np
 from . import _validate as V
 
 __all__ = [
+    "ALPHA_RANGE",
     "esd_tail_exponent",
     "student_t_spectrum",
     "hill_estimator",
@@ -36,6 +37,11 @@ __all__ = [
     "SpectralMetrics",
     "spectral_metrics",
 ]
+
+#: Range searched for the exponent. ``powerlaw`` 2.0 searches ``[0, 3]`` by default, which
+#: silently caps every fitted exponent at 3 (a Marchenko–Pastur layer would then look
+#: "heavy-tailed"); the range here is wide enough for any spectrum this book fits.
+ALPHA_RANGE = (1.0, 50.0)
 
 
 def esd_tail_exponent(df):
@@ -221,8 +227,10 @@ def fit_power_law_tail(samples, xmin=None, *, compare=True):
     (Clauset et al. 2009, eq. 3.1); it is Hill's estimator with the threshold counted among the
     tail points. The automatic ``xmin`` is what makes the result a fit rather than a formula, and
     what Martin & Mahoney (JMLR 2021, Sect. 4) and the tests of this module use. Computed by
-    ``powerlaw.Fit`` (Alstott, Bullmore & Plenz 2014) with ``verbose=False``; its warnings are
-    silenced and an unusable result (fewer than two tail points, non-finite alpha) is refused.
+    ``powerlaw.Fit`` (Alstott, Bullmore & Plenz 2014) with ``verbose=False`` and the exponent
+    searched in :data:`ALPHA_RANGE` (the package's default range ``[0, 3]`` would cap it at 3);
+    its warnings are silenced, and an unusable result (fewer than two tail points, a
+    non-finite alpha, or an alpha at the end of the range) is refused.
 
     See Also
     --------
@@ -247,7 +255,8 @@ def fit_power_law_tail(samples, xmin=None, *, compare=True):
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        fit = powerlaw.Fit(x, xmin=xmin, verbose=False)
+        fit = powerlaw.Fit(x, xmin=xmin, verbose=False,
+                           parameter_ranges={"alpha": list(ALPHA_RANGE)})
         alpha, sigma = float(fit.power_law.alpha), float(fit.power_law.sigma)
         x0 = float(fit.xmin)
         n_tail = int(np.sum(x >= x0))
@@ -255,7 +264,7 @@ def fit_power_law_tail(samples, xmin=None, *, compare=True):
         R = p_val = np.nan
         if compare:
             R, p_val = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
-    if n_tail < 2 or not np.isfinite(alpha):
+    if n_tail < 2 or not np.isfinite(alpha) or alpha >= ALPHA_RANGE[1] * (1 - 1e-6):
         raise ValueError(f"the power-law fit found no usable tail in samples (alpha={alpha}, "
                          f"{n_tail} tail points); pass more samples or an explicit xmin")
     return TailFit(alpha, sigma, x0, n_tail, ks, float(R), float(p_val))
