@@ -42,6 +42,8 @@ __all__ = [
 #: silently caps every fitted exponent at 3 (a Marchenko–Pastur layer would then look
 #: "heavy-tailed"); the range here is wide enough for any spectrum this book fits.
 ALPHA_RANGE = (1.0, 50.0)
+#: Samples spanning more decades than this are refused (the xmin search does not end in time).
+_MAX_DECADES = 30
 
 
 def esd_tail_exponent(df):
@@ -84,6 +86,8 @@ def esd_tail_exponent(df):
     (1.5, 2.5)
     """
     mu = V.in_range("df", df, 0.0, 4.0, low_open=True, high_open=True)
+    if mu.size == 0:
+        raise ValueError("df must not be empty")
     return V.scalar_or_array(1.0 + mu / 2.0)
 
 
@@ -125,9 +129,14 @@ def student_t_spectrum(p, n, df, *, rng):
 
 
 def _tail_sample(name, samples):
-    x = np.sort(V.positive(name, samples).ravel())
+    x = np.sort(V.positive(name, V.matrix(name, samples, ndim=1, nonempty=False)))
     if x.size < 10:
         raise ValueError(f"{name} needs at least 10 positive values for a tail fit; got {x.size}")
+    if np.log10(x[-1] / x[0]) > _MAX_DECADES:
+        raise ValueError(
+            f"{name} spans more than {_MAX_DECADES} decades "
+            f"([{x[0]:.3g}, {x[-1]:.3g}]); drop the extreme values"
+        )
     return x
 
 
@@ -186,10 +195,10 @@ class TailFit(NamedTuple):
         Number of samples at or above ``xmin``.
     ks_distance : float
         Kolmogorov–Smirnov distance between the tail and the fitted power law.
-    lognormal_ratio : float
+    lognormal_ratio : float or None
         Normalised log-likelihood ratio power law vs log-normal on the tail (> 0 favours the
-        power law).
-    lognormal_p : float
+        power law); ``None`` if the comparison was not asked for (``compare=False``).
+    lognormal_p : float or None
         Its p-value: above about 0.1 the data cannot tell the two apart (Clauset, Shalizi &
         Newman 2009, Sect. 5).
     """
@@ -255,19 +264,23 @@ def fit_power_law_tail(samples, xmin=None, *, compare=True):
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        fit = powerlaw.Fit(x, xmin=xmin, verbose=False,
-                           parameter_ranges={"alpha": list(ALPHA_RANGE)})
+        fit = powerlaw.Fit(
+            x, xmin=xmin, verbose=False, parameter_ranges={"alpha": list(ALPHA_RANGE)}
+        )
         alpha, sigma = float(fit.power_law.alpha), float(fit.power_law.sigma)
         x0 = float(fit.xmin)
         n_tail = int(np.sum(x >= x0))
         ks = float(fit.power_law.D)
-        R = p_val = np.nan
+        R = p_val = None
         if compare:
             R, p_val = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
+            R, p_val = float(R), float(p_val)
     if n_tail < 2 or not np.isfinite(alpha) or alpha >= ALPHA_RANGE[1] * (1 - 1e-6):
-        raise ValueError(f"the power-law fit found no usable tail in samples (alpha={alpha}, "
-                         f"{n_tail} tail points); pass more samples or an explicit xmin")
-    return TailFit(alpha, sigma, x0, n_tail, ks, float(R), float(p_val))
+        raise ValueError(
+            f"the power-law fit found no usable tail in samples (alpha={alpha}, "
+            f"{n_tail} tail points); pass more samples or an explicit xmin"
+        )
+    return TailFit(alpha, sigma, x0, n_tail, ks, R, p_val)
 
 
 class SpectralMetrics(NamedTuple):
@@ -341,5 +354,11 @@ def spectral_metrics(weights):
         lfro.append(ev.sum())
         srank.append(ev.sum() / ev.max())
     alpha, lmax = np.array(alpha), np.array(lmax)
-    return SpectralMetrics(alpha, lmax, np.log10(lmax), np.log10(lfro), np.array(srank),
-                           float(np.mean(alpha * np.log10(lmax))))
+    return SpectralMetrics(
+        alpha,
+        lmax,
+        np.log10(lmax),
+        np.log10(lfro),
+        np.array(srank),
+        float(np.mean(alpha * np.log10(lmax))),
+    )

@@ -76,8 +76,16 @@ def digits_split(test_fraction=1 / 3, *, rng):
     >>> Xtr.shape, Xte.shape, len(set(ytr.tolist()))   # 1797 = 1198 + 599 images, 10 classes
     ((64, 1198), (64, 599), 10)
     """
-    frac = float(V.in_range("test_fraction", V.scalar("test_fraction", test_fraction), 0, 1,
-                            low_open=True, high_open=True))
+    frac = float(
+        V.in_range(
+            "test_fraction",
+            V.scalar("test_fraction", test_fraction),
+            0,
+            1,
+            low_open=True,
+            high_open=True,
+        )
+    )
     gen = V.rng(rng)
     from sklearn.datasets import load_digits  # an optional dependency, needed only here
 
@@ -142,22 +150,29 @@ def _weights(weights):
     return Ws
 
 
-def _data(weights, X, y=None):
+def _data(weights, X):
     X = V.matrix("X", X)
     if X.shape[0] != weights[0].shape[1]:
-        raise ValueError(f"X must have {weights[0].shape[1]} rows (the input width); "
-                         f"got shape {X.shape}")
+        raise ValueError(
+            f"X must have {weights[0].shape[1]} rows (the input width); got shape {X.shape}"
+        )
+    return X
+
+
+def _labels(weights, y, n, name="y"):
     if y is None:
-        return X, None
+        raise TypeError(f"{name} must be an array of integer labels; got None")
     lab = np.asarray(y)
-    if lab.shape != (X.shape[1],) or not np.issubdtype(lab.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({X.shape[1]},); got "
-                         f"{lab.dtype} {lab.shape}")
+    if lab.shape != (n,) or not np.issubdtype(lab.dtype, np.integer):
+        raise ValueError(
+            f"{name} must be integer labels of shape ({n},); got {lab.dtype} {lab.shape}"
+        )
     k = weights[-1].shape[0]
     if lab.min() < 0 or lab.max() >= k:
-        raise ValueError(f"y must lie in [0, {k - 1}] (the output width); got "
-                         f"[{lab.min()}, {lab.max()}]")
-    return X, lab
+        raise ValueError(
+            f"{name} must lie in [0, {k - 1}] (the output width); got [{lab.min()}, {lab.max()}]"
+        )
+    return lab
 
 
 def _forward(Ws, X):
@@ -214,8 +229,8 @@ def mlp_loss_grad(weights, X, y):
     True
     """
     Ws = _weights(weights)
-    X, lab = _data(Ws, X, y)
-    return _loss_grad(Ws, X, lab)
+    X = _data(Ws, X)
+    return _loss_grad(Ws, X, _labels(Ws, y, X.shape[1]))
 
 
 def mlp_predict(weights, X):
@@ -227,7 +242,7 @@ def mlp_predict(weights, X):
     array([0, 1])
     """
     Ws = _weights(weights)
-    X, _ = _data(Ws, X)
+    X = _data(Ws, X)
     return np.argmax(_forward(Ws, X)[1], axis=0)
 
 
@@ -243,7 +258,7 @@ def mlp_activations(weights, X):
     [(4, 5), (3, 5)]
     """
     Ws = _weights(weights)
-    X, _ = _data(Ws, X)
+    X = _data(Ws, X)
     return _forward(Ws, X)[0]
 
 
@@ -258,8 +273,8 @@ class TrainingRun(NamedTuple):
         ``snapshots[k]`` are copies of all weights after ``epochs[k]`` epochs.
     train_loss : ndarray
         Mean training loss over each epoch's minibatches (length ``n_epochs``).
-    test_accuracy : ndarray
-        Test accuracy at each stored epoch (``nan`` if no test set was given).
+    test_accuracy : ndarray or None
+        Test accuracy at each stored epoch (``None`` if no test set was given).
     init_variance : tuple of float
         The entry variance ``2 / d_l`` of each layer at initialisation.
     """
@@ -271,8 +286,9 @@ class TrainingRun(NamedTuple):
     init_variance: tuple
 
 
-def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=None,
-              X_test=None, y_test=None):
+def train_mlp(
+    X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=None, X_test=None, y_test=None
+):
     """Train a bias-free ReLU network by plain minibatch SGD, storing weight snapshots.
 
     Parameters
@@ -304,7 +320,8 @@ def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=
     -----
     Plain SGD, :math:`W_l \\leftarrow W_l - \\eta\\,\\nabla_{W_l}\\hat L_B`, with
     :math:`\\hat L_B` the loss of :func:`mlp_loss_grad` on minibatch ``B``. A diverging run (a
-    non-finite loss) raises an error naming ``step`` instead of returning NaN weights.
+    non-finite loss) raises a :class:`ValueError` naming ``step`` instead of returning NaN
+    weights.
 
     Examples
     --------
@@ -319,7 +336,8 @@ def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=
     """
     w = _widths(widths)
     Ws = mlp_init(w, rng=0)  # shapes only, for the data checks; redrawn below from rng
-    X, lab = _data(Ws, X, y)
+    X = _data(Ws, X)
+    lab = _labels(Ws, y, X.shape[1])
     step = V.positive_scalar("step", step)
     n = X.shape[1]
     batch = V.size("batch_size", batch_size, maximum=n)
@@ -327,19 +345,35 @@ def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=
     if snapshot_epochs is None:
         snaps = (0, n_epochs)
     else:
-        snaps = tuple(sorted({V.integer(f"snapshot_epochs[{i}]", e, minimum=0, maximum=n_epochs)
-                              for i, e in enumerate(snapshot_epochs)}))
+        if not isinstance(snapshot_epochs, (list, tuple, range, np.ndarray)):
+            raise TypeError(
+                f"snapshot_epochs must be a sequence of epochs; got {snapshot_epochs!r}"
+            )
+        snaps = tuple(
+            sorted(
+                {
+                    V.integer(f"snapshot_epochs[{i}]", e, minimum=0, maximum=n_epochs)
+                    for i, e in enumerate(snapshot_epochs)
+                }
+            )
+        )
         if not snaps:
             raise ValueError("snapshot_epochs must name at least one epoch")
     stored = len(snaps) * sum(a * b for a, b in zip(w[:-1], w[1:]))
     if stored > _MAX_STORED:
-        raise ValueError(f"snapshot_epochs x widths store {stored} weights, above "
-                         f"{_MAX_STORED}; store fewer snapshots")
+        raise ValueError(
+            f"snapshot_epochs x widths store {stored} weights, above "
+            f"{_MAX_STORED}; store fewer snapshots"
+        )
     have_test = X_test is not None or y_test is not None
     if have_test:
         if X_test is None or y_test is None:
             raise ValueError("X_test and y_test must be given together")
-        Xt, yt = _data(Ws, X_test, y_test)
+        try:
+            Xt = _data(Ws, X_test)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(str(exc).replace("X ", "X_test ", 1)) from None
+        yt = _labels(Ws, y_test, Xt.shape[1], "y_test")
     gen = V.rng(rng)
     Ws = mlp_init(w, rng=gen)
     epochs, snapshots, acc, losses = [], [], [], []
@@ -347,8 +381,8 @@ def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=
     def store(epoch):
         epochs.append(epoch)
         snapshots.append([W.copy() for W in Ws])
-        acc.append(float(np.mean(np.argmax(_forward(Ws, Xt)[1], 0) == yt)) if have_test
-                   else np.nan)
+        if have_test:
+            acc.append(float(np.mean(np.argmax(_forward(Ws, Xt)[1], 0) == yt)))
 
     if 0 in snaps:
         store(0)
@@ -356,20 +390,26 @@ def train_mlp(X, y, widths, *, step, batch_size, n_epochs, rng, snapshot_epochs=
         perm = gen.permutation(n)
         total = 0.0
         for b in range(n // batch):
-            idx = perm[b * batch:(b + 1) * batch]
+            idx = perm[b * batch : (b + 1) * batch]
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                 loss, grads = _loss_grad(Ws, X[:, idx], lab[idx])
             if not np.isfinite(loss):
-                raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss}); "
-                                         f"reduce step (got {step})")
+                raise ValueError(
+                    f"training diverged at epoch {epoch} (loss {loss}); reduce step (got {step})"
+                )
             for W, g in zip(Ws, grads):
                 W -= step * g
             total += loss
         losses.append(total / (n // batch))
         if epoch in snaps:
             store(epoch)
-    return TrainingRun(tuple(epochs), tuple(snapshots), np.array(losses), np.array(acc),
-                       tuple(2.0 / a for a in w[:-1]))
+    return TrainingRun(
+        tuple(epochs),
+        tuple(snapshots),
+        np.array(losses),
+        np.array(acc) if have_test else None,
+        tuple(2.0 / a for a in w[:-1]),
+    )
 
 
 def layer_spectrum(W, sigma2=1.0):
@@ -428,9 +468,10 @@ def spike_strength_estimate(eig, ratio):
     float or ndarray
         The root :math:`\\ell > \\sqrt c` of :math:`\\lambda = (1+\\ell)(1+c/\\ell)`,
 
-        .. math:: \\ell = \\tfrac12\\Big(\\lambda - 1 - c + \\sqrt{(\\lambda-1-c)^2 - 4c}\\Big),
+        .. math:: \\ell = \\tfrac12\\Big(\\lambda - 1 - c + \\sqrt{(\\lambda-1-c)^2 - 4c}\\Big).
 
-        and ``nan`` for an eigenvalue at or inside the edge (no spike can be read from it).
+        An eigenvalue at or inside the edge carries no spike that can be read from it: it is
+        refused with an error naming ``eig``.
 
     Notes
     -----
@@ -447,12 +488,18 @@ def spike_strength_estimate(eig, ratio):
     2.0
     """
     lam = V.finite_real("eig", eig)
+    if lam.size == 0:
+        raise ValueError("eig must not be empty")
     c = V.positive_scalar("ratio", ratio)
+    edge = (1 + np.sqrt(c)) ** 2
     b = lam - 1 - c
     disc = b * b - 4 * c
-    above = (lam > (1 + np.sqrt(c)) ** 2) & (disc > 0)
-    safe = np.where(above, disc, 0.0)
-    return V.scalar_or_array(np.where(above, (b + np.sqrt(safe)) / 2, np.nan))
+    if np.any(lam <= edge) or np.any(disc <= 0):
+        raise ValueError(
+            f"eig must lie above the Marchenko–Pastur edge (1 + sqrt(ratio))^2 = "
+            f"{edge:.6g}; got {V.show_value(eig)}"
+        )
+    return V.scalar_or_array((b + np.sqrt(disc)) / 2)
 
 
 def class_mean_alignment(W, H, y, k=1):
