@@ -69,11 +69,11 @@ def esd_tail_exponent(df):
 
     - :math:`0 < \\mu < 2` (infinite variance): the limiting ESD of the suitably rescaled Gram
       matrix itself has the power-law tail :math:`\\lambda^{-1-\\mu/2}` (Belinschi, Dembo &
-      Guionnet, Commun. Math. Phys. 289, 2009; the table of Martin & Mahoney, JMLR 2021, Sect. 3).
+      Guionnet, Commun. Math. Phys. 289, 2009; recalled by Martin & Mahoney, JMLR 22, 2021).
     - :math:`2 < \\mu < 4`: the limiting ESD is Marchenko–Pastur, but the largest eigenvalues,
       rescaled by :math:`a_{np}^2` with :math:`a_{np}` the :math:`1/(np)` quantile of
       :math:`|x|`, form a Poisson process of intensity :math:`\\tfrac\\mu2 x^{-1-\\mu/2}`
-      (Auffinger, Ben Arous & Péché, Ann. Inst. H. Poincaré Probab. Statist. 45, 2009, Thm 1):
+      (Auffinger, Ben Arous & Péché, Ann. Inst. H. Poincaré Probab. Statist. 45, 2009):
       only the extreme eigenvalues carry the exponent, which a fit on a finite matrix mixes with
       the bulk.
 
@@ -155,8 +155,8 @@ def hill_estimator(samples, k):
     float
         :math:`\\hat\\alpha = 1 + k \\big/ \\sum_{i=1}^{k} \\log(x_{(i)}/x_{(k+1)})`, with
         :math:`x_{(1)} \\ge x_{(2)} \\ge \\cdots` the order statistics: the density exponent of
-        :math:`\\rho(x)\\propto x^{-\\alpha}` (Hill, Ann. Statist. 3, 1975, eq. 1.5, there for the
-        tail index :math:`\\alpha - 1`).
+        :math:`\\rho(x)\\propto x^{-\\alpha}` (Hill, Ann. Statist. 3, 1975, there for the tail
+        index :math:`\\alpha - 1`).
 
     Notes
     -----
@@ -235,7 +235,7 @@ def fit_power_law_tail(samples, xmin=None, *, compare=True):
     :math:`\\hat\\alpha = 1 + n_{\\rm tail}/\\sum_{x_i\\ge x_{\\min}}\\log(x_i/x_{\\min})`
     (Clauset et al. 2009, eq. 3.1); it is Hill's estimator with the threshold counted among the
     tail points. The automatic ``xmin`` is what makes the result a fit rather than a formula, and
-    what Martin & Mahoney (JMLR 2021, Sect. 4) and the tests of this module use. Computed by
+    what Martin & Mahoney (JMLR 22, 2021) and the tests of this module use. Computed by
     ``powerlaw.Fit`` (Alstott, Bullmore & Plenz 2014) with ``verbose=False`` and the exponent
     searched in :data:`ALPHA_RANGE` (the package's default range ``[0, 3]`` would cap it at 3);
     its warnings are silenced, and an unusable result (fewer than two tail points, a
@@ -326,7 +326,7 @@ def spectral_metrics(weights):
     Notes
     -----
     Eigenvalues are those of :math:`X_l = W_l^\\top W_l` (the squared singular values, no
-    normalisation), as in Martin, Peng & Mahoney (Nature Communications 12, 4122, 2021, "Methods"):
+    normalisation), as in Martin, Peng & Mahoney (Nature Communications 12, 4122, 2021):
     the weighted alpha
     :math:`\\hat\\alpha = \\frac1L\\sum_l\\alpha_l\\log_{10}\\lambda_{\\max,l}` mixes a shape
     (:math:`\\alpha_l`) and a scale (:math:`\\lambda_{\\max,l}`), so it changes under a rescaling of

@@ -125,7 +125,7 @@ def mlp_init(widths, *, rng):
     -------
     list of ndarray
         ``W_l`` of shape ``(d_{l+1}, d_l)`` with i.i.d. :math:`N(0, 2/d_l)` entries
-        (He, Zhang, Ren & Sun, ICCV 2015, eq. 10).
+        (He, Zhang, Ren & Sun, ICCV 2015).
 
     Examples
     --------
@@ -434,7 +434,7 @@ def layer_spectrum(W, sigma2=1.0):
     If ``W`` has i.i.d. entries of variance :math:`\\sigma^2` (a network at initialisation), the
     ESD of ``eigs`` tends to the Marchenko–Pastur law of ratio ``c`` and variance 1
     (:func:`rmtlib.mp.mp_density` with ``sigma2=1``; Marchenko & Pastur 1967). The
-    correlation matrix :math:`X = W^\\top W` of Martin & Mahoney (JMLR 22, 2021, eq. 1) has the same
+    correlation matrix :math:`X = W^\\top W` of Martin & Mahoney (JMLR 22, 2021) has the same
     nonzero eigenvalues up to the factor :math:`n\\sigma^2`.
 
     Examples
@@ -478,7 +478,7 @@ def spike_strength_estimate(eig, ratio):
     Model: chapter 3's spiked covariance :math:`C = I + \\ell\\,uu^\\top`, whose top sample
     eigenvalue tends to :func:`rmtlib.spiked.spike_eigenvalue` (Baik & Silverstein, J.
     Multivariate Anal. 97, 2006, Thm 1.1). The inversion is the consistent spike estimator of
-    Paul (Statist. Sinica 17, 2007, Sect. 4). For a weight matrix whose rows (the neurons' weight
+    Paul (Statist. Sinica 17, 2007). For a weight matrix whose rows (the neurons' weight
     vectors) are read as ``n`` samples in dimension ``p``, a learned direction ``u`` shared by
     the neurons with random coefficients is exactly such a spike.
 
