@@ -206,7 +206,7 @@ def simulate_jacobian_spectrum(
     -----
     A fixed number of active units per layer (not a Bernoulli number) removes an
     ``O(N^{-1/2})`` fluctuation of the atom at 0 that the limit law does not have. Pennington,
-    Schoenholz & Ganguli (2017), §2, for the model.
+    Schoenholz & Ganguli (2017) for the model.
 
     Examples
     --------
@@ -263,7 +263,7 @@ def laguerre_top_eigenvalues(p, n, n_draws, ell=0.0, beta=1, *, rng):
 
     Notes
     -----
-    Householder bidiagonalisation of ``X`` (Dumitriu & Edelman 2002, Theorem 3.4) gives the
+    Householder bidiagonalisation of ``X`` (Dumitriu & Edelman, J. Math. Phys. 43 (2002)) gives the
     lower bidiagonal ``B`` with diagonal :math:`\\chi_{\\beta n}, \\chi_{\\beta(n-1)}, \\dots,
     \\chi_{\\beta(n-p+1)}` and subdiagonal :math:`\\chi_{\\beta(p-1)}, \\dots, \\chi_\\beta`, all
     independent and divided by :math:`\\sqrt\\beta`; ``X Xᵀ`` and the tridiagonal ``B Bᵀ`` have
