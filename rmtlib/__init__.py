@@ -32,6 +32,7 @@ from . import (  # noqa: E402
     distance_kernels,
     dynamics,
     edge,  # noqa: E402
+    ensembles,
     feature_learning,
     fixedpoint,
     free,
@@ -66,6 +67,7 @@ from .deep import *  # noqa: F401,F403
 from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
+from .ensembles import *  # noqa: F401,F403
 from .feature_learning import *  # noqa: F401,F403
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
