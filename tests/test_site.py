@@ -48,10 +48,11 @@ _FRAME_JS = """(i) => {
     const panel = document.querySelector(`[data-rmt-panel="${i}"]`);
     const frames = Array.from(panel.querySelectorAll('.rmt-frame'))
         .filter(f => f.offsetParent !== null);
+    // a Dropdown shows the spaces of its labels as no-break spaces (ipywidgets keeps runs of them)
     const labels = Array.from(panel.querySelector('.widget-hbox').children)
         .filter(c => !(c.querySelector('select:disabled') || c.querySelector('.noUi-target[disabled]')))
         .map(c => c.querySelector('select')
-             ? c.querySelector('select').selectedOptions[0].textContent
+             ? c.querySelector('select').selectedOptions[0].textContent.replace(/\u00a0/g, ' ')
              : c.querySelector('.widget-readout').textContent.trim());
     if (frames.length !== 1) return {count: frames.length, labels};
     const f = frames[0], img = f.querySelector('img');
