@@ -34,6 +34,7 @@ from . import (  # noqa: E402
     fixedpoint,
     free,
     gauss,
+    gmm_dynamics,
     inner_product_kernels,
     kernels,
     lazy,
@@ -46,6 +47,7 @@ from . import (  # noqa: E402
     ridge,
     scaling,
     silverstein,
+    silverstein_moments,
     sim,
     spectral,
     spiked,
@@ -63,6 +65,7 @@ from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .gmm_dynamics import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
@@ -75,6 +78,7 @@ from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .silverstein import *  # noqa: F401,F403
+from .silverstein_moments import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402
