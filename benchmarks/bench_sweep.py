@@ -1,6 +1,6 @@
-"""Wall time of chapter 4's heaviest Monte-Carlo sweep on 1 and 2 Dask workers, and at research size.
+"""Wall time of chapter 5's heaviest Monte-Carlo sweep on 1 and 2 Dask workers, and at research size.
 
-The sweep is the finite-size figure of chapter 4 (fig-ridge-finite-size): ridge at γ = p/n = 2,
+The sweep is the finite-size figure of chapter 5 (fig-ridge-finite-size): ridge at γ = p/n = 2,
 λ = 0.05, r² = 1, σ² = 0.25, 20 draws per size, seeds 100 + k for the k-th size, through
 ``rmt.simulate_ridge(..., executor=...)``, which gives the chapter's numbers whatever runs it
 (checked below). The research sizes continue the doubling to n = 2560 (p = 5120) by default, on 1 and 2
@@ -68,7 +68,7 @@ def main():
         f"load average {os.getloadavg()[0]:.1f}; one BLAS thread per worker"
     )
     t_serial, ref = timed(BOOK_NS, None)
-    print(f"chapter 4 sweep, n = {BOOK_NS[0]}..{BOOK_NS[-1]}, {REPS} draws each:")
+    print(f"chapter 5 sweep, n = {BOOK_NS[0]}..{BOOK_NS[-1]}, {REPS} draws each:")
     print(f"  here, batched (executor=None)     {t_serial:7.2f} s")
     clusters = {}
     for w in sorted({1, 2} | set(args.workers)):
@@ -112,7 +112,7 @@ def main():
         risks = list(ref) + first
         theory = rmt.ridge_risk(GAMMA, LAM, R2, SIGMA2).excess_risk
         data = {
-            "about": "chapter 4 finite-size sweep (fig-ridge-finite-size) continued to research "
+            "about": "chapter 5 finite-size sweep (fig-ridge-finite-size) continued to research "
             "size by benchmarks/bench_sweep.py",
             "gamma": GAMMA,
             "lam": LAM,

@@ -35,6 +35,7 @@ from . import (  # noqa: E402
     free,
     gauss,
     gmm_dynamics,
+    hessian,
     inner_product_kernels,
     kernels,
     lazy,
@@ -66,6 +67,7 @@ from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .gmm_dynamics import *  # noqa: F401,F403
+from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403

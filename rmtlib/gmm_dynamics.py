@@ -1,4 +1,4 @@
-"""Gradient descent on a two-class Gaussian mixture: the classification half of chapter 6.
+"""Gradient descent on a two-class Gaussian mixture: the classification half of chapter 7.
 
 Data ``x = y μ + z`` with balanced labels ``y = ±1``, ``z ~ N(0, I_p)``, ``n`` samples, ``ratio =
 p / n``; the linear classifier ``w`` is trained by gradient descent on the regularised square loss.
