@@ -386,7 +386,7 @@ def ntk_moments(k_max, layer_ratios, activation="relu", *, n_nodes=None):
         warnings.warn(
             "ntk_moments(n_nodes=...) is ignored: the node count follows k_max",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, above the renamed_keywords wrapper
         )
     mom = edge_contour_moments(
         lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13), left, right, k_max
