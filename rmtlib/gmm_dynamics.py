@@ -38,7 +38,7 @@ class GMMDynamics(NamedTuple):
     error: np.ndarray | float
     train_error: np.ndarray | float
 
-    # simulate_gmm_gd returned a dict until 0.2: its keys keep working, with a warning
+    # simulate_gmm_gd returned a dict in 0.1: its keys keep working, with a warning
     __getitem__ = V.legacy_key_access(
         {
             "test_error": "error",
@@ -218,7 +218,7 @@ def simulate_gmm_gd(p, n, mu_norm2, times, step, lam=0.0, init_var=0.0, *, n_dra
         ``mean`` and ``second_moment`` (:math:`\\mu^\\top w_t` and :math:`\\|w_t\\|^2`),
         ``error`` — the exact test misclassification :math:`Q(\\mu^\\top w_t/\\|w_t\\|)` of
         the trained ``w_t`` (no test sample needed) — and ``train_error``, the fraction of
-        misclassified training points. (Until 0.2 a dict; ``out["test_error"]`` and the other
+        misclassified training points. (In 0.1 a dict; ``out["test_error"]`` and the other
         keys still work, with a :class:`DeprecationWarning`.)
 
     Notes

@@ -373,7 +373,7 @@ def rf_ridge_simulate(X, y, X_test, y_test, n_features, lam, activation="relu", 
     -------
     RFErrors
         The type :func:`rf_ridge_errors` returns, ``train`` and ``test`` of shape
-        ``(n_draws, len(lam))`` (a plain pair until 0.2: ``tr, te = ...`` still unpacks).
+        ``(n_draws, len(lam))`` (a plain pair in 0.1: ``tr, te = ...`` still unpacks).
 
     Examples
     --------
@@ -396,7 +396,7 @@ def rff_ridge_simulate(X, y, X_test, y_test, n_freq, lam, *, rng, n_draws=10):
     -------
     RFErrors
         The type :func:`rff_ridge_errors` returns, ``train`` and ``test`` of shape
-        ``(n_draws, len(lam))`` (a plain pair until 0.2: ``tr, te = ...`` still unpacks).
+        ``(n_draws, len(lam))`` (a plain pair in 0.1: ``tr, te = ...`` still unpacks).
 
     Examples
     --------

@@ -1,11 +1,11 @@
 """The glossary of parameter names (book/api/glossary.md) is enforced on every public signature.
 
-The glossary's planned convention lists, for each quantity, the one name the library moves to and
-the spellings it replaces. A replaced spelling that is unambiguous (it names nothing else in the
+The glossary's table of names lists, for each quantity, the one name the library uses and the
+spellings it replaced. A replaced spelling that is unambiguous (it names nothing else in the
 new vocabulary) must not appear in any public signature, except in the functions listed in
-``NOT_YET_RENAMED``: the renames still to do, each of which will keep its old keyword as a
-deprecated alias. The list is a ratchet: a new function using an old spelling fails, and a
-function that has been renamed must leave the list.
+``NOT_YET_RENAMED`` (empty: every rename is done, the old keywords are deprecated aliases). The
+list is a ratchet: a new function using an old spelling fails, and a function that has been
+renamed must leave the list.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _uses():
 
 
 def test_every_replaced_spelling_is_in_the_glossary():
-    table = GLOSSARY.read_text().split("## The planned convention", 1)[1]
+    table = GLOSSARY.read_text().split("## Names", 1)[1].split("## Deprecated spellings", 1)[0]
     replaces = set()
     for row in re.findall(r"^\|(.+)\|\s*$", table, re.M):
         cells = [c.strip() for c in row.split("|")]
