@@ -33,6 +33,7 @@ from . import (  # noqa: E402
     edge,  # noqa: E402
     fixedpoint,
     free,
+    free_transforms,
     gauss,
     gmm_dynamics,
     hessian,
@@ -65,6 +66,7 @@ from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
+from .free_transforms import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .gmm_dynamics import *  # noqa: F401,F403
 from .hessian import *  # noqa: F401,F403
