@@ -39,6 +39,7 @@ from . import (  # noqa: E402
     hessian,
     inner_product_kernels,
     kernels,
+    lanczos,
     lazy,
     mei_montanari,
     mp,
@@ -72,6 +73,7 @@ from .gmm_dynamics import *  # noqa: F401,F403
 from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
+from .lanczos import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .mei_montanari import *  # noqa: F401,F403
 from .mp import *  # noqa: F401,F403

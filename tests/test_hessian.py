@@ -184,11 +184,11 @@ def test_slq_density_of_one_node_is_gaussian():
 
 
 @pytest.mark.parametrize("c,s2", [(0.5, 0.25), (2.0, 0.1), (0.3, 1.0)])
-def test_free_addition_density_has_the_free_cumulants(c, s2):
+def test_mp_plus_semicircle_density_has_the_free_cumulants(c, s2):
     # closed form: free cumulants add; kappa_1 = 1, kappa_2 = c + s2, kappa_3 = c^2 (sigma2 = 1),
     # and the first three cumulants are the mean and the central moments.
     x = np.linspace(-8, 12, 20001)
-    r = rmt.free_addition_density(x, c, s2)
+    r = rmt.mp_plus_semicircle_density(x, c, s2)
     assert abs(np.trapezoid(r, x) - 1) < 1e-4
     mu = np.trapezoid(x * r, x)
     assert abs(mu - 1) < 1e-4
@@ -196,17 +196,17 @@ def test_free_addition_density_has_the_free_cumulants(c, s2):
     assert abs(np.trapezoid((x - mu) ** 3 * r, x) - c**2) < 1e-3
 
 
-def test_free_addition_density_limits_are_mp_and_semicircle():
+def test_mp_plus_semicircle_density_limits_are_mp_and_semicircle():
     x = np.linspace(0.2, 2.8, 14)
     mp = rmt.mp_density(x, 0.5)
-    near_mp = rmt.free_addition_density(x, 0.5, 1e-6)
+    near_mp = rmt.mp_plus_semicircle_density(x, 0.5, 1e-6)
     assert np.max(np.abs(near_mp - mp)) < 2e-2  # semicircle of radius 2e-3 smooths MP
     y = np.linspace(-1.8, 1.8, 13)
     sc = np.sqrt(4 - y**2) / (2 * np.pi)
-    assert np.max(np.abs(rmt.free_addition_density(y, 1e-4, 1.0, 1e-4) - sc)) < 1e-3
+    assert np.max(np.abs(rmt.mp_plus_semicircle_density(y, 1e-4, 1.0, 1e-4) - sc)) < 1e-3
 
 
-def test_free_addition_density_matches_subordination_on_quantile_atoms():
+def test_mp_plus_semicircle_density_matches_subordination_on_quantile_atoms():
     # Independent algorithm: rmtlib.free_additive_density on 400 quantile atoms of each law
     m = 400
     u = (np.arange(m) + 0.5) / m
@@ -219,11 +219,11 @@ def test_free_addition_density_matches_subordination_on_quantile_atoms():
     x = np.array([-0.2, 0.4, 1.0, 1.8, 2.6])
     ref = rmt.free_additive_density(x, mp_atoms, sc_atoms)
     # the discretisation error of 400 atoms in the smooth sum (measured below 1e-4)
-    assert np.max(np.abs(rmt.free_addition_density(x, 0.5, 0.25) - ref)) < 1e-3
+    assert np.max(np.abs(rmt.mp_plus_semicircle_density(x, 0.5, 0.25) - ref)) < 1e-3
 
 
 @pytest.mark.slow
-def test_free_addition_density_matches_wishart_plus_goe():
+def test_mp_plus_semicircle_density_matches_wishart_plus_goe():
     # Simulation: P = 1000, n = 500 (c = 2, an MP atom at 0 spread by the GOE), s2 = 0.1.
     # One draw has a Kolmogorov distance of order 1/P.
     rng = np.random.default_rng(0)
@@ -232,7 +232,7 @@ def test_free_addition_density_matches_wishart_plus_goe():
     A = rng.standard_normal((P, P))
     ev = np.linalg.eigvalsh(Z @ Z.T / n + np.sqrt(s2) * (A + A.T) / np.sqrt(2 * P))
     grid = np.linspace(ev.min() - 0.5, ev.max() + 0.5, 4001)
-    rho = rmt.free_addition_density(grid, P / n, s2)
+    rho = rmt.mp_plus_semicircle_density(grid, P / n, s2)
     assert rmt.kolmogorov_distance(ev, grid, rho) < 0.01
 
 

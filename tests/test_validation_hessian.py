@@ -8,9 +8,9 @@ import pytest
 from sweep import case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
-from rmtlib import hessian
+from rmtlib import hessian, lanczos
 
-MODULES = (hessian,)
+MODULES = (hessian, lanczos)
 _rng = np.random.default_rng(0)
 W, V, X, Y = (_rng.standard_normal(s) for s in [(4, 3), 4, (3, 6), 6])
 D = _rng.standard_normal(16)
@@ -68,7 +68,7 @@ REGISTRY = [
         valid={"x": POINTS},
     ),
     case(
-        rmt.free_addition_density,
+        rmt.mp_plus_semicircle_density,
         np.array([0.5, 1.0]),
         0.5,
         0.25,
