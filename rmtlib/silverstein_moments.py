@@ -22,26 +22,35 @@ MOMENT_MAX_ORDER = 5_000
 MOMENTS_MAX_COUNT = 400
 
 
-def _log_moment(k, log_c, log_alpha):
-    """log β_k of MP_c ⊠ ν, from log α_j, j = 1..k, of ν scaled so that α_j <= 1 (see Notes of
-    :func:`silverstein_moment`: Lagrange inversion and Miller's recurrence, in logarithms)."""
-    j = np.arange(1, k + 1)
-    log_alpha = log_alpha[:k]
+def _log_moments(ks, log_c, log_alpha):
+    """log β_k of MP_c ⊠ ν for each order in ``ks`` (1-d, >= 1), from log α_j, j = 1..max(ks),
+    of ν scaled so that α_j <= 1 (Notes of :func:`silverstein_moment`: Lagrange inversion and
+    Miller's recurrence for the coefficients P_n of φ^k, in logarithms), all orders at once."""
+    ks = np.asarray(ks, dtype=int)
+    K = int(ks.max())
+    j = np.arange(1, K + 1)
+    log_alpha = log_alpha[:K]
     log_phi = log_c + log_alpha
-    log_p = np.empty(k)  # log P_n, n = 0 .. k-1
-    log_p[0] = 0.0
-    for n in range(1, k):
-        i = j[:n]
-        terms = np.log((k + 1) * i - n) + log_phi[:n] + log_p[n - 1 :: -1]
-        top = terms.max()
-        log_p[n] = (
-            -np.inf if top == -np.inf else top + np.log(np.exp(terms - top).sum()) - np.log(n)
-        )
-    terms = np.log(j) + log_alpha + log_p[::-1]
-    top = terms.max()
-    if top == -np.inf:
-        return -np.inf  # every α_j = 0: ν = δ₀, so β_k = 0
-    return top + np.log(np.exp(terms - top).sum()) - np.log(k)
+    log_p = np.full((ks.size, K), -np.inf)  # log P_n for each order, n = 0 .. k-1
+    log_p[:, 0] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for n in range(1, K):
+            live = ks > n
+            kk = ks[live][:, None]
+            terms = np.log((kk + 1) * j[:n] - n) + log_phi[:n] + log_p[live, n - 1 :: -1]
+            top = terms.max(axis=1)
+            ok = np.isfinite(top)
+            row = np.full(top.shape, -np.inf)
+            row[ok] = top[ok] + np.log(np.exp(terms[ok] - top[ok, None]).sum(axis=1)) - np.log(n)
+            log_p[live, n] = row
+        valid = j <= ks[:, None]
+        back = np.take_along_axis(log_p, np.where(valid, ks[:, None] - j, 0), axis=1)
+        terms = np.where(valid, np.log(j) + log_alpha + back, -np.inf)
+        top = terms.max(axis=1)
+        out = np.full(ks.shape, -np.inf)  # every α_j = 0: ν = δ₀, so β_k = 0
+        ok = np.isfinite(top)
+        out[ok] = top[ok] + np.log(np.exp(terms[ok] - top[ok, None]).sum(axis=1)) - np.log(ks[ok])
+    return out
 
 
 def _check_range(k, log_beta):
@@ -115,7 +124,7 @@ def silverstein_moment(k, ratio, pop_eigs, pop_weights=None):
     j = np.arange(1, k + 1)
     with np.errstate(divide="ignore"):  # atoms at 0 contribute log 0 = -inf terms
         log_alpha = np.log(np.sum(w * (t / tmax) ** j[:, None], axis=1))  # α_j / tmax^j
-    log_beta = _log_moment(k, np.log(c), log_alpha) + k * np.log(tmax)
+    log_beta = _log_moments([k], np.log(c), log_alpha)[0] + k * np.log(tmax)
     _check_range(k, log_beta)
     return float(np.exp(log_beta))
 
@@ -170,23 +179,22 @@ def silverstein_moments(ratio, pop_moments):
             f"pop_moments must hold at most {MOMENTS_MAX_COUNT} moments (the cost is cubic); "
             f"got {K}"
         )
-    out = np.zeros(K)
     if not np.any(alpha > 0):
-        return out  # ν = δ₀: so is MP_c ⊠ ν
+        return np.zeros(K)  # ν = δ₀: so is MP_c ⊠ ν
     j = np.arange(1, K + 1)
     with np.errstate(divide="ignore"):
         log_raw = np.log(alpha)
     log_s = np.max(log_raw / j)
     log_alpha = log_raw - j * log_s
-    for k in range(1, K + 1):
-        log_beta = _log_moment(k, np.log(c), log_alpha) + k * log_s
-        if log_beta >= np.log(np.finfo(float).max):
-            err = ValueError(
-                f"pop_moments, ratio: the moment of order k = {k} (about "
-                f"10^{log_beta / np.log(10):.0f}) exceeds the float64 range; pass at most {k - 1} "
-                "moments (or smaller ones)"
-            )
-            err.order = k
-            raise err
-        out[k - 1] = np.exp(log_beta)
-    return out
+    log_beta = _log_moments(j, np.log(c), log_alpha) + j * log_s
+    over = np.flatnonzero(log_beta >= np.log(np.finfo(float).max))
+    if over.size:
+        k = int(over[0]) + 1
+        err = ValueError(
+            f"pop_moments, ratio: the moment of order k = {k} (about "
+            f"10^{log_beta[k - 1] / np.log(10):.0f}) exceeds the float64 range; pass at most "
+            f"{k - 1} moments (or smaller ones)"
+        )
+        err.order = k
+        raise err
+    return np.exp(log_beta)

@@ -52,8 +52,10 @@ def simulate_deep_network(
         Also build the NTK Gram (needs the derivative of each activation).
     normalise : bool
         True: Fan–Wang (each σ centred, unit variance under N(0, 1)). False: Gu et al.'s setting,
-        each σ_ℓ only centred at its input scale, ``σ_ℓ(t) - E σ_ℓ(τ_{ℓ-1} ξ)``, with ``tau``
-        the column norms ``τ_ℓ`` (from :func:`gmm_ck_scalars`).
+        each σ_ℓ only centred at its input scale, ``σ_ℓ(t) - E σ_ℓ(τ_{ℓ-1} ξ)``.
+    tau : array_like of float > 0, optional
+        With ``normalise=False``: the standard deviations (column norms) ``τ_0..τ_{L-1}`` of the
+        layers' inputs, e.g. ``gmm_ck_scalars(...).tau`` (one per layer; the glossary's ``tau``).
 
     Returns
     -------
