@@ -477,6 +477,7 @@ def test_free_mp_moments_match_the_non_crossing_partition_sum():
     assert np.allclose(fast, [float(v) for v in exact], rtol=1e-13, atol=0)
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_high_moments_against_closed_forms():
     # L = 0: both are MP moments (Narayana polynomials, exact integers).
     for k in (1, 50, 100, 200):

@@ -79,6 +79,7 @@ def test_processes_agree_exactly_with_serial():
     assert np.array_equal(np.asarray(serial), np.asarray(on_pool))
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_dask_client_and_address_agree_exactly_with_serial_and_processes(cluster):
     lc, client = cluster
     serial = rmt.monte_carlo(ridge_cell, GRID, SEEDS)

@@ -463,6 +463,7 @@ def test_memory_budget_setter_and_context_restore():
     assert rmt.get_memory_budget() == old
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_memory_budget_from_environment():
     code = "import rmtlib as r; print(r.get_memory_budget())"
     env = {**os.environ, "RMTLIB_MEMORY_BUDGET": "64M"}
