@@ -628,18 +628,6 @@ def legacy_key_access(mapping):
     return __getitem__
 
 
-def deprecated_field(old, new):
-    """A read-only property ``old`` that returns field ``new`` with a warning (a renamed
-    NamedTuple field keeps its old attribute for one release)."""
-
-    def getter(self):
-        _warn_deprecated(f".{old}", f".{new}", 2)
-        return getattr(self, new)
-
-    getter.__doc__ = f"Deprecated alias of ``{new}``."
-    return property(getter)
-
-
 # --- gradient-descent step counts (dynamics and gmm_dynamics) ---
 def step_counts(name, k):
     """Numbers of GD steps: integers >= 0 (array), integral floats accepted, never truncated."""
