@@ -22,6 +22,7 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 # Part II — linear models (chapters 4–6)
 # Part III — shallow nonlinear models (chapters 7–9)
 # Part IV — deep networks (chapters 10–12)
+# Part V — trained networks: weight spectra and their heavy tails (chapter 14)
 # Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics)
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import (  # noqa: E402
@@ -31,11 +32,14 @@ from . import (  # noqa: E402
     distance_kernels,
     dynamics,
     edge,  # noqa: E402
+    ensembles,
+    feature_learning,
     fixedpoint,
     free,
     free_transforms,
     gauss,
     gmm_dynamics,
+    heavy_tails,
     hessian,
     inner_product_kernels,
     kernels,
@@ -56,6 +60,7 @@ from . import (  # noqa: E402
     spiked,
     stieltjes,
     sweep,  # noqa: E402
+    trained,
     widgets,
 )
 from ._validate import MemoryBudgetError, get_memory_budget, memory_budget, set_memory_budget  # noqa: F401
@@ -65,11 +70,14 @@ from .deep import *  # noqa: F401,F403
 from .distance_kernels import *  # noqa: F401,F403
 from .dynamics import *  # noqa: F401,F403
 from .edge import *  # noqa: F401,F403,E402
+from .ensembles import *  # noqa: F401,F403
+from .feature_learning import *  # noqa: F401,F403
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
 from .free_transforms import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
 from .gmm_dynamics import *  # noqa: F401,F403
+from .heavy_tails import *  # noqa: F401,F403
 from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
@@ -90,6 +98,7 @@ from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402
 from .stieltjes import *  # noqa: F401,F403,E402
 from .sweep import *  # noqa: F401,F403,E402
+from .trained import *  # noqa: F401,F403
 
 try:  # the version is stated once, in pyproject.toml
     from importlib.metadata import PackageNotFoundError

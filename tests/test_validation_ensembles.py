@@ -1,0 +1,60 @@
+"""Bad input is refused at the public boundary: the parameter sweep of the exact samplers
+(framework: tests/sweep.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sweep import case, check, items, start_tracing, unswept
+
+import rmtlib as rmt
+from rmtlib import ensembles
+
+MODULES = (ensembles,)
+SPEC = np.array([0.0, 1.0, 2.0, 3.0])
+
+REGISTRY = [
+    case(rmt.haar_orthogonal, 4, rng=0),
+    case(rmt.wigner_matrix, 4, 1.0, rng=0),
+    case(
+        rmt.rotated_sum_eigvals,
+        SPEC,
+        SPEC[::-1],
+        "free",
+        rng=0,
+        valid={"eigs_a": {"negative", "zero"}, "eigs_b": {"negative", "zero"}},
+    ),
+    case(
+        rmt.rotated_product_eigvals,
+        SPEC,
+        SPEC[::-1],
+        "free",
+        rng=0,
+        valid={"eigs_a": {"zero"}, "eigs_b": {"zero"}},
+    ),
+    case(rmt.simulate_jacobian_spectrum, 2, 6, rng=0, active_fraction=0.5),
+    case(rmt.laguerre_top_eigenvalues, 4, 8, 3, 0.5, 1, rng=0, valid={"ell": {"zero"}}),
+    case(
+        rmt.spike_eigenvalue_variance, 1.0, 0.25, 1, valid={"ell": {"huge", "wrong_shape", "empty"}}
+    ),
+]
+
+#: Public names that are not swept, with the reason.
+NOT_SWEPT = {"POSITIONS": "a tuple of option names"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tracing():
+    stop = start_tracing()
+    yield
+    stop()
+
+
+@pytest.mark.parametrize("c, param", items(REGISTRY))
+def test_bad_values_are_refused_naming_the_parameter(c, param):
+    check(c, param)
+
+
+def test_every_public_function_is_swept():
+    missing = unswept(REGISTRY, MODULES, NOT_SWEPT)
+    assert not missing, f"public functions without a sweep case: {missing}"
