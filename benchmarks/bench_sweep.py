@@ -37,7 +37,7 @@ def sweep_at(n, k, executor, reps=REPS):
     """Excess risks of the chapter's k-th size (seed 100 + k), shape (reps,)."""
     p = round(GAMMA * n)
     return rmt.simulate_ridge(
-        n, np.ones(p), np.full(p, R2 / p), LAM, SIGMA2, reps=reps, rng=100 + k, executor=executor
+        n, np.ones(p), np.full(p, R2 / p), LAM, SIGMA2, n_draws=reps, rng=100 + k, executor=executor
     ).excess_risk
 
 

@@ -36,7 +36,9 @@ from . import (  # noqa: E402
     feature_learning,
     fixedpoint,
     free,
+    free_transforms,
     gauss,
+    gmm_dynamics,
     heavy_tails,
     hessian,
     inner_product_kernels,
@@ -52,6 +54,7 @@ from . import (  # noqa: E402
     ridge,
     scaling,
     silverstein,
+    silverstein_moments,
     sim,
     spectral,
     spiked,
@@ -71,7 +74,9 @@ from .ensembles import *  # noqa: F401,F403
 from .feature_learning import *  # noqa: F401,F403
 from .fixedpoint import *  # noqa: F401,F403
 from .free import *  # noqa: F401,F403
+from .free_transforms import *  # noqa: F401,F403
 from .gauss import *  # noqa: F401,F403
+from .gmm_dynamics import *  # noqa: F401,F403
 from .heavy_tails import *  # noqa: F401,F403
 from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
@@ -87,6 +92,7 @@ from .rf_spectrum import *  # noqa: F401,F403
 from .ridge import *  # noqa: F401,F403
 from .scaling import *  # noqa: F401,F403
 from .silverstein import *  # noqa: F401,F403
+from .silverstein_moments import *  # noqa: F401,F403
 from .sim import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403,E402
 from .spiked import *  # noqa: F401,F403,E402

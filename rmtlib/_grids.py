@@ -39,3 +39,15 @@ def cosine_gauss(a, b, n_nodes):
     theta = np.pi * (t + 1) / 2
     x, jac = cosine_map(np.asarray(a)[..., None], np.asarray(b)[..., None], theta)
     return x, (np.pi / 2) * tw * jac
+
+
+def mp_continuous_nodes(g, a, b, n=400):
+    """Nodes ``x`` and weights ``w`` (shape ``g.shape + (n,)``) of the continuous part of MP(γ)
+    (unit variance) between its edges ``a, b`` (:func:`rmtlib.mp_edges`): ``Σ w f(x)`` is
+    ``∫ f dμ_γ`` over the bulk, without the atom at 0."""
+    x, w = cosine_gauss(a, b, n)
+    a, b = np.asarray(a)[..., None], np.asarray(b)[..., None]
+    density = np.sqrt(np.clip((b - x) * (x - a), 0.0, None)) / (
+        2 * np.pi * np.asarray(g)[..., None] * x
+    )
+    return x, w * density

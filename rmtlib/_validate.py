@@ -529,3 +529,34 @@ def population_spectrum(pop_eigs, target_energy=_NO_TARGET):
             f"target_energy must have the same length as pop_eigs: {e.shape} != {t.shape}"
         )
     return t, e
+
+
+# --- gradient-descent step counts (dynamics and gmm_dynamics) ---
+def step_counts(name, k):
+    """Numbers of GD steps: integers >= 0 (array), integral floats accepted, never truncated."""
+    if isinstance(k, (str, bytes)) or k is None:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    try:
+        arr = np.asarray(k)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}") from exc
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer number of steps; got {k!r}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0; got {k!r}")
+    if np.any(arr > 10**9):
+        raise ValueError(f"{name} must be <= 1e9 steps; got {k!r}")
+    return arr
+
+
+# --- deprecated spellings: the mechanism lives in _deprecation (this module stays one concept) ---
+from ._deprecation import (  # noqa: E402,F401
+    DEPRECATED_UNTIL,
+    deprecated_alias,
+    legacy_key_access,
+    renamed_keywords,
+)

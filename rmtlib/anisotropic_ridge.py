@@ -146,7 +146,8 @@ def renormalised_ridge(n, pop_eigs, lam):
     return V.scalar_or_array(_solve_kappa(t, n, lam))
 
 
-def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
+@V.renamed_keywords(sigma2="noise_var")
+def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, noise_var=0.0):
     """Deterministic equivalent of ridge regression with general population covariance and target.
 
     Parameters
@@ -159,13 +160,13 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
         :math:`\\theta_k^2 = (\\beta_*^\\top u_k)^2` in the eigenbasis :math:`(u_k)` of Σ.
     lam : float or array_like, >= 0
         Ridge parameter (``0`` = ridgeless limit).
-    sigma2 : float, >= 0
+    noise_var : float, >= 0
         Noise variance.
 
     Returns
     -------
     AnisotropicRidgeRisk
-        ``bias``, ``variance``, ``excess_risk`` (add ``sigma2`` for the test MSE), ``train_error``,
+        ``bias``, ``variance``, ``excess_risk`` (add ``noise_var`` for the test MSE), ``train_error``,
         ``kappa`` (:func:`renormalised_ridge`), ``df1`` and ``df2``. At the interpolation threshold
         (``lam = 0`` and exactly ``n`` positive eigenvalues) the variance is ``inf``.
 
@@ -196,14 +197,14 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
 
     >>> import rmtlib as rmt
     >>> p, n = 200, 400
-    >>> r = anisotropic_ridge_risk(n, np.ones(p), np.full(p, 1 / p), 1.0, sigma2=1.0)
+    >>> r = anisotropic_ridge_risk(n, np.ones(p), np.full(p, 1 / p), 1.0, noise_var=1.0)
     >>> round(float(r.excess_risk), 6), round(float(rmt.ridge_risk(0.5, 1.0).excess_risk), 6)
     (0.455214, 0.455214)
     """
     n = V.positive("n", n)
     t, energy = V.population_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = V.nonnegative_scalar("sigma2", sigma2)
+    s2 = V.nonnegative_scalar("noise_var", noise_var)
     kappa = _solve_kappa(t, n, lam)
     n_b = np.broadcast_to(n, kappa.shape)
     k = kappa[..., None]
@@ -222,8 +223,8 @@ def anisotropic_ridge_risk(n, pop_eigs, target_energy, lam, sigma2=0.0):
     with np.errstate(over="ignore", invalid="ignore"):
         risk = bias + var
         train = np.where(at_peak, 0.0, (1 - df1 / n_b) ** 2 * (risk + s2))
-    V.finite_result("target_energy, sigma2", train, bias_num)
-    V.finite_result("target_energy, sigma2", bias, var, risk, allowed=at_peak)
+    V.finite_result("target_energy, noise_var", train, bias_num)
+    V.finite_result("target_energy, noise_var", bias, var, risk, allowed=at_peak)
     return AnisotropicRidgeRisk(
         V.scalar_or_array(bias),
         V.scalar_or_array(var),

@@ -26,7 +26,8 @@ __all__ = [
 _CUTOFF = 40.0  # exp(-40²/2) ≈ 1e-348: the Gaussian tail beyond ±40 is below double precision.
 
 
-def gaussian_expectation(f, tau=1.0, *, tol=1e-12):
+@V.renamed_keywords(tau="tau2")
+def gaussian_expectation(f, tau2=1.0, *, tol=1e-12):
     """Expectation :math:`E f(\\sqrt{\\tau}\\,\\xi)` for :math:`\\xi \\sim N(0, 1)`.
 
     Parameters
@@ -34,7 +35,7 @@ def gaussian_expectation(f, tau=1.0, *, tol=1e-12):
     f : str, callable or :class:`~rmtlib.activations.Activation`
         The function (an activation name is accepted). Kinks or jumps declared by an
         :class:`~rmtlib.activations.Activation` become break points of the quadrature.
-    tau : float, > 0
+    tau2 : float, > 0
         Variance of the Gaussian argument.
     tol : float
         Absolute and relative tolerance of the adaptive quadrature.
@@ -59,16 +60,18 @@ def gaussian_expectation(f, tau=1.0, *, tol=1e-12):
     --------
     >>> round(gaussian_expectation("relu"), 12)  # 1/√(2π)
     0.398942280401
-    >>> round(gaussian_expectation(np.square, tau=2.0), 12)   # E[(√2 ξ)²] = τ
+    >>> round(gaussian_expectation(np.square, tau2=2.0), 12)   # E[(√2 ξ)²] = τ²
     2.0
     """
     act = get_activation(f, name="f")
-    tau = _tau(tau)
+    tau2 = _tau(tau2)
     tol = V.tolerance("tol", tol, high=1e-2)
-    s = np.sqrt(tau)
+    s = np.sqrt(tau2)
     # Activations vary on the scale |t| ~ 1, i.e. |ξ| ~ 1/√τ: at large τ that is a narrow layer
     # that adaptive quadrature would miss, so it becomes break points too.
-    layer = {sign * r / s for r in (1.0, 4.0, 16.0, 64.0) for sign in (-1, 1)} if tau > 1 else set()
+    layer = (
+        {sign * r / s for r in (1.0, 4.0, 16.0, 64.0) for sign in (-1, 1)} if tau2 > 1 else set()
+    )
     pts = sorted(v for v in {0.0, *(k / s for k in act.kinks), *layer} if abs(v) < _CUTOFF)
     edges = [-_CUTOFF, *pts, _CUTOFF]
 
@@ -113,11 +116,11 @@ class ActivationCoefficients(NamedTuple):
     d2: float
 
 
-def _tau(tau):
-    """τ > 0, a finite real scalar, below the range where e^{-ξ²/2} quadrature is meaningful."""
-    t = V.scalar("tau", tau)
+def _tau(tau2):
+    """τ² > 0, a finite real scalar, below the range where e^{-ξ²/2} quadrature is meaningful."""
+    t = V.scalar("tau2", tau2)
     if not 0 < t <= 1e12:
-        raise ValueError(f"tau must lie in (0, 1e12]; got {tau!r}")
+        raise ValueError(f"tau2 must lie in (0, 1e12]; got {tau2!r}")
     return t
 
 
@@ -189,8 +192,8 @@ def _closed_forms(act, tau):
     if fam == "exp":
         if tau > 354:
             raise ValueError(
-                f"tau = {tau!r} is too large for 'exp': E exp(√τ ξ)² = e^(2τ) "
-                "overflows the floating-point range (tau must be <= 354)"
+                f"tau2 = {tau!r} is too large for 'exp': E exp(τ ξ)² = e^(2τ²) "
+                "overflows the floating-point range (tau2 must be <= 354)"
             )
         e = np.exp(tau / 2)
         return e, e, e, np.exp(2 * tau)
@@ -219,7 +222,8 @@ def _quadrature(act, tau):
     return a0, a1, a2, nu, d0
 
 
-def activation_coefficients(activation, tau=1.0, *, method="auto"):
+@V.renamed_keywords(tau="tau2")
+def activation_coefficients(activation, tau2=1.0, *, method="auto"):
     """Gaussian moments ``a0, a1, a2, nu`` of an activation and its ``d0, d1, d2`` at scale τ.
 
     Parameters
@@ -227,7 +231,7 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
     activation : str, callable or Activation
         A name of :data:`rmtlib.ACTIVATIONS`, an :class:`~rmtlib.Activation` (e.g. from
         :func:`rmtlib.leaky_relu` or :func:`rmtlib.poly2`), or any vectorised callable.
-    tau : float, > 0
+    tau2 : float, > 0
         Variance of the pre-activation, ``τ = ‖x‖²`` for a standard Gaussian weight vector.
     method : {"auto", "closed_form", "quadrature"}
         ``"auto"`` uses the closed form when the activation has one (every named activation
@@ -241,7 +245,7 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
     Raises
     ------
     ValueError
-        Unknown name (the known ones are listed), ``tau <= 0``, a callable returning non-finite
+        Unknown name (the known ones are listed), ``tau2 <= 0``, a callable returning non-finite
         values, or ``method="closed_form"`` for an activation without one.
 
     Notes
@@ -289,24 +293,24 @@ def activation_coefficients(activation, tau=1.0, *, method="auto"):
     0.605706
     """
     act = get_activation(activation)
-    tau = _tau(tau)
+    tau2 = _tau(tau2)
     method = V.choice("method", method, ("auto", "closed_form", "quadrature"))
-    vals = None if method == "quadrature" else _closed_forms(act, tau)
+    vals = None if method == "quadrature" else _closed_forms(act, tau2)
     if vals is None:
         if method == "closed_form":
             raise ValueError(
                 f"no closed form for {act.name!r}; closed forms exist for {', '.join(CLOSED_FORM_NAMES)}"
             )
-        a0, a1, a2, nu, d0 = (float(v) for v in _quadrature(act, tau))
+        a0, a1, a2, nu, d0 = (float(v) for v in _quadrature(act, tau2))
     else:
         a0, a1, a2, nu = (float(v) for v in vals)
-        d0 = _d0_closed(act.family or act.name, tau)
-        d0 = nu - a0 * a0 - tau * a1 * a1 if d0 is None else float(d0)
+        d0 = _d0_closed(act.family or act.name, tau2)
+        d0 = nu - a0 * a0 - tau2 * a1 * a1 if d0 is None else float(d0)
     d1, d2 = a1 * a1, (a2 / 2) ** 2
     out = ActivationCoefficients(a0, a1, a2, nu, d0, d1, d2)
     if not all(np.isfinite(out)):
         raise ValueError(
-            f"the coefficients of {act.name!r} at tau = {tau!r} are not finite (overflow): {out}"
+            f"the coefficients of {act.name!r} at tau2 = {tau2!r} are not finite (overflow): {out}"
         )
     return out
 
@@ -340,14 +344,15 @@ COMPANION_CODE_TABLE = {
 }
 
 
-def hermite_coefficients(activation, kmax, tau=1.0):
+@V.renamed_keywords(tau="tau2")
+def hermite_coefficients(activation, kmax, tau2=1.0):
     """Normalised Hermite coefficients :math:`c_k=E[\\sigma(\\sqrt\\tau\\xi)h_k(\\xi)]`, k ≤ kmax.
 
     Parameters
     ----------
     activation : str, callable or Activation
     kmax : int, >= 0
-    tau : float, > 0
+    tau2 : float, > 0
 
     Returns
     -------
@@ -369,10 +374,10 @@ def hermite_coefficients(activation, kmax, tau=1.0):
     """
     act = get_activation(activation)
     kmax = V.integer("kmax", kmax, minimum=0)
-    tau = _tau(tau)
-    x, w = _gl_rule(act, tau)
+    tau2 = _tau(tau2)
+    x, w = _gl_rule(act, tau2)
     V.check_allocation([(kmax + 1, x.size)], "the table of Hermite functions", "kmax")
-    f = np.asarray(act(np.sqrt(tau) * x), dtype=float)
+    f = np.asarray(act(np.sqrt(tau2) * x), dtype=float)
     if not np.all(np.isfinite(f)):
         raise ValueError(f"the function {act.name!r} returned non-finite values")
     return _hermite_matrix(x, kmax) @ (w * f)

@@ -56,14 +56,15 @@ class InnerProductEquivalent(NamedTuple):
     shift: float
 
 
-def inner_product_kernel_coefficients(f, tau=1.0, trC2_over_p2=0.0):
+@V.renamed_keywords(tau="tau2")
+def inner_product_kernel_coefficients(f, tau2=1.0, trC2_over_p2=0.0):
     """Coefficients of the Linear Equivalent of :math:`f(x_i^\\top x_j/p)` (El Karoui 2010).
 
     Parameters
     ----------
     f : str or callable
         Smooth near 0 and near τ.
-    tau : float, > 0
+    tau2 : float, > 0
         :math:`\\operatorname{tr}C/p`, the limit of :math:`\\|x_i\\|^2/p`.
     trC2_over_p2 : float, >= 0
         :math:`\\operatorname{tr}C^2/p^2` (``1/p`` for ``C = I``).
@@ -89,19 +90,19 @@ def inner_product_kernel_coefficients(f, tau=1.0, trC2_over_p2=0.0):
     >>> round(c.const, 6), round(c.slope, 6), round(c.shift, 6)
     (1.0, 1.0, 0.718282)
     """
-    tau = V.scalar("tau", tau)
-    if not 0 < tau <= 1e12:
-        raise ValueError(f"tau must lie in (0, 1e12]; got {tau!r}")
+    tau2 = V.scalar("tau2", tau2)
+    if not 0 < tau2 <= 1e12:
+        raise ValueError(f"tau2 must lie in (0, 1e12]; got {tau2!r}")
     t2 = V.scalar("trC2_over_p2", trC2_over_p2)
     if t2 < 0:
         raise ValueError(f"trC2_over_p2 must be >= 0; got {trC2_over_p2!r}")
     fn = kernel_function(f)
     f0, f1, f2 = derivatives(fn, 0.0)
     with np.errstate(all="ignore"):
-        ftau = float(np.asarray(get_activation(f, name="f")(np.asarray(tau)), dtype=float))
+        ftau = float(np.asarray(get_activation(f, name="f")(np.asarray(tau2)), dtype=float))
     if not np.isfinite(ftau):
-        raise ValueError(f"tau = {tau!r}: f(tau) is not finite")
-    return InnerProductEquivalent(f0 + f2 / 2 * t2, f1, ftau - f0 - tau * f1)
+        raise ValueError(f"tau2 = {tau2!r}: f(tau2) is not finite")
+    return InnerProductEquivalent(f0 + f2 / 2 * t2, f1, ftau - f0 - tau2 * f1)
 
 
 def inner_product_kernel_equivalent(X, f):
@@ -128,8 +129,9 @@ def inner_product_kernel_equivalent(X, f):
     return c.const * np.ones((n, n)) + c.slope * G + c.shift * np.eye(n)
 
 
-def inner_product_kernel_density(x, f, ratio, tau=1.0):
-    """Limiting bulk density of :math:`f(x_i^\\top x_j/p)` for ``x ~ N(0, I_p)``, ratio = n/p.
+@V.renamed_keywords(ratio="n_over_p", tau="tau2")
+def inner_product_kernel_density(x, f, n_over_p, tau2=1.0):
+    """Limiting bulk density of :math:`f(x_i^\\top x_j/p)` for ``x ~ N(0, I_p)``, n_over_p = n/p.
 
     The bulk is that of :math:`\\text{shift}+f'(0)\\,\\mathrm{MP}_{n/p}` (the rank-one
     :math:`\\mathbf 1\\mathbf 1^\\top` term adds one outlier of order n); for ``n > p`` the
@@ -141,15 +143,17 @@ def inner_product_kernel_density(x, f, ratio, tau=1.0):
     0.4211
     """
     x = V.finite_real("x", x)
-    ratio = V.scalar("ratio", ratio)
-    c = inner_product_kernel_coefficients(f, tau)
+    n_over_p = V.scalar("n_over_p", n_over_p)
+    n_over_p = aspect_ratio("n_over_p", n_over_p)
+    c = inner_product_kernel_coefficients(f, tau2)
     if c.slope == 0:
         raise ValueError("f'(0) = 0: the bulk degenerates to an atom at the shift")
-    return mp_density((x - c.shift) / c.slope, ratio) / abs(c.slope)
+    return mp_density((x - c.shift) / c.slope, n_over_p) / abs(c.slope)
 
 
-def inner_product_kernel_edges(f, ratio, tau=1.0):
-    """Edges of the bulk of El Karoui's kernel :math:`f(x_i^\\top x_j/p)`, ratio = n/p.
+@V.renamed_keywords(ratio="n_over_p", tau="tau2")
+def inner_product_kernel_edges(f, n_over_p, tau2=1.0):
+    """Edges of the bulk of El Karoui's kernel :math:`f(x_i^\\top x_j/p)`, n_over_p = n/p.
 
     Model: :math:`x_i` with i.i.d. entries of variance one (or on the sphere of radius
     :math:`\\sqrt p`), so :math:`\\tau=1`, and ``n/p`` fixed. By
@@ -172,8 +176,8 @@ def inner_product_kernel_edges(f, ratio, tau=1.0):
     >>> round(lo, 4), round(hi, 4)
     (0.8041, 3.6325)
     """
-    ratio = aspect_ratio("ratio", ratio)
-    c = inner_product_kernel_coefficients(f, tau)
-    a, b = mp_edges(ratio)
+    n_over_p = aspect_ratio("n_over_p", n_over_p)
+    c = inner_product_kernel_coefficients(f, tau2)
+    a, b = mp_edges(n_over_p)
     lo, hi = sorted((c.shift + c.slope * a, c.shift + c.slope * b))
     return float(lo), float(hi)

@@ -274,7 +274,8 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     return np.outer(u, u) + c.d1 * G + c.a2**2 / 2 * S + c.d0 * np.eye(n)
 
 
-def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
+@V.renamed_keywords(tau="tau2")
+def rf_kernel_bulk_density(x, activation, n_over_p, tau2=1.0):
     """Limiting bulk density of the random-feature kernel Φ for data on the sphere.
 
     Model: :math:`x_i` uniform on the sphere of radius :math:`\\sqrt\\tau` in
@@ -290,7 +291,7 @@ def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
     activation : str, callable or Activation
     n_over_p : float, in [1e-12, 1e12]
         Ratio ``n/p`` of the ``n × n`` matrix :math:`X^\\top X` (``1/c`` with ``c = p/n``).
-    tau : float, in (0, 1e100]
+    tau2 : float, in (0, 1e100]
         Squared norm of the data points.
 
     Returns
@@ -319,14 +320,15 @@ def rf_kernel_bulk_density(x, activation, n_over_p, tau=1.0):
     """
     x = V.finite_real("x", x)
     c = aspect_ratio("n_over_p", n_over_p)
-    tau = scale("tau", tau)
-    co = activation_coefficients(activation, tau)
+    tau2 = scale("tau2", tau2)
+    co = activation_coefficients(activation, tau2)
     if not co.d1 > 0:
         raise ValueError("d1 = 0 (an even activation): the bulk of Phi is an atom at d0")
-    return mp_density((x - co.d0) / co.d1, c, tau) / co.d1
+    return mp_density((x - co.d0) / co.d1, c, tau2) / co.d1
 
 
-def rf_kernel_bulk_edges(activation, n_over_p, tau=1.0):
+@V.renamed_keywords(tau="tau2")
+def rf_kernel_bulk_edges(activation, n_over_p, tau2=1.0):
     """Edges of the bulk of the random-feature kernel Φ for data on the sphere.
 
     Same model as :func:`rf_kernel_bulk_density`: the bulk of Φ is
@@ -345,7 +347,7 @@ def rf_kernel_bulk_edges(activation, n_over_p, tau=1.0):
     (True, True)
     """
     c = aspect_ratio("n_over_p", n_over_p)
-    tau = scale("tau", tau)
-    co = activation_coefficients(activation, tau)
-    a, b = mp_edges(c, tau)
+    tau2 = scale("tau2", tau2)
+    co = activation_coefficients(activation, tau2)
+    a, b = mp_edges(c, tau2)
     return float(co.d0 + co.d1 * a), float(co.d0 + co.d1 * b)

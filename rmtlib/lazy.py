@@ -40,13 +40,13 @@ __all__ = [
 
 
 @lru_cache(maxsize=32)
-def _cached_edges(gammas, activation):
-    return ntk_edges(list(gammas), activation)
+def _cached_edges(layer_ratios, activation):
+    return ntk_edges(list(layer_ratios), activation)
 
 
-def _edges(gammas, activation):
-    """ntk_edges, cached per (gammas, activation): the contour of every call needs them."""
-    g = V.vector("gammas", gammas)
+def _edges(layer_ratios, activation):
+    """ntk_edges, cached per (layer_ratios, activation): the contour of every call needs them."""
+    g = V.vector("layer_ratios", layer_ratios)
     key = activation if isinstance(activation, str) else get_activation(activation)
     return _cached_edges(tuple(g.tolist()), key)
 
@@ -58,22 +58,25 @@ def _decay(t, step):
     return lambda z: (1 - step * z[:, None]) ** (2 * t[None, :])
 
 
-def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step=None, nodes=600):
+@V.renamed_keywords(gammas="layer_ratios", noise="noise_var", nodes="n_nodes")
+def lazy_training_loss(
+    t, layer_ratios, activation="relu", *, noise_var=1.0, snr=0.0, step=None, n_nodes=600
+):
     """Limiting training loss :math:`\\frac1n\\|f_t(X)-y\\|^2` of lazy (NTK) training from ``f_0 = 0``.
 
     Parameters
     ----------
     t : float or array_like, >= 0
         Time of gradient flow, or number of steps when ``step`` is given.
-    gammas, activation : as in :func:`rmtlib.ntk_stieltjes`.
-    noise : float >= 0
+    layer_ratios, activation : as in :func:`rmtlib.ntk_stieltjes`.
+    noise_var : float >= 0
         Label-noise variance σ² (pure-noise labels when ``snr = 0``).
     snr : float >= 0
         Signal strength of a linear target :math:`y=X_0^\\top\\beta_*+\\varepsilon` with
         :math:`\\|\\beta_*\\|^2=d_0\\,\\mathrm{snr}` (each label has signal variance snr).
     step : float, optional
         Gradient-descent step η (loss after ``t`` steps); ``None`` for gradient flow.
-    nodes : int
+    n_nodes : int
         Trapezoid nodes on the contour.
 
     Returns
@@ -111,40 +114,43 @@ def lazy_training_loss(t, gammas, activation="relu", *, noise=1.0, snr=0.0, step
     0.1438
     """
     t_arr = V.nonnegative("t", t)
-    noise = V.nonnegative_scalar("noise", noise)
+    noise_var = V.nonnegative_scalar("noise_var", noise_var)
     snr = V.nonnegative_scalar("snr", snr)
     if step is not None:
         step = V.positive_scalar("step", step)
-    nodes = V.integer("nodes", nodes, minimum=8, maximum=100_000)
-    lo, hi = _edges(gammas, activation)
+    n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=100_000)
+    lo, hi = _edges(layer_ratios, activation)
     pad = 0.08 * (hi - lo)
     tt = np.atleast_1d(t_arr).astype(float).ravel()
     _whole_steps(tt, step)
 
     def weighted_m(z):
         if snr == 0:
-            return noise * np.asarray(ntk_stieltjes(z, gammas, activation, tol=1e-13))[:, None]
-        r = ntk_resolvent_traces(z, gammas, activation, tol=1e-13)
-        return (noise * r.m + snr * r.U[..., 0])[:, None]
+            return (
+                noise_var
+                * np.asarray(ntk_stieltjes(z, layer_ratios, activation, tol=1e-13))[:, None]
+            )
+        r = ntk_resolvent_traces(z, layer_ratios, activation, tol=1e-13)
+        return (noise_var * r.m + snr * r.U[..., 0])[:, None]
 
     decay = _decay(tt, step)
-    out = np.asarray(spectral_integral(decay, weighted_m, lo - pad, hi + pad, nodes=nodes)).reshape(
-        -1
-    )
+    out = np.asarray(
+        spectral_integral(decay, weighted_m, lo - pad, hi + pad, n_nodes=n_nodes)
+    ).reshape(-1)
     # Where the decay factor is huge on the contour (left of the support at large t, or an
     # unstable GD step) but the result is small, the contour sum cancels catastrophically:
     # there integrate the density ρ_w = Im(weighted m)/π on the support instead.
     ring = np.array([lo - pad, hi + pad, (lo + hi) / 2 + 0.25j * (hi - lo)])
     unsafe = np.max(np.abs(decay(ring)), axis=0) > 1e9
     # ... and where the factor oscillates too fast along Γ for the trapezoid nodes.
-    unsafe |= 2 * tt * (1.0 if step is None else step) * (hi - lo + 2 * pad) > nodes / 8
+    unsafe |= 2 * tt * (1.0 if step is None else step) * (hi - lo + 2 * pad) > n_nodes / 8
     if unsafe.any():
         theta = np.linspace(0.0, np.pi, 1201)
         x, jac = cosine_map(lo, hi, theta)
         rho = np.maximum(weighted_m(x + 1e-9j)[:, 0].imag / np.pi, 0.0)
         vals = np.real(decay(x.astype(complex)))[:, unsafe] * (rho * jac)[:, None]
         out[unsafe] = np.trapezoid(vals, theta, axis=0)
-    _check_finite_loss(out, "noise, snr")
+    _check_finite_loss(out, "noise_var, snr")
     return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)
 
 
@@ -238,18 +244,23 @@ def _check_finite_loss(out, scale_name):
         )
 
 
-def gd_step_limit(gammas, activation="relu"):
+@V.renamed_keywords(gammas="layer_ratios")
+def gd_step_limit(layer_ratios, activation="relu"):
     """Largest stable gradient-descent step :math:`2/\\lambda_{\\max}` of lazy training.
 
     ``λ_max`` is the right edge of the limiting NTK spectrum (:func:`rmtlib.ntk_edges`); a spike
     above the bulk (e.g. from a non-centred activation or structured data) would lower it.
+
+    See Also
+    --------
+    rmtlib.dynamics.linear_gd_step_limit : the same limit for linear least squares.
 
     Examples
     --------
     >>> round(gd_step_limit([0.5, 0.5]), 4)   # 2 / 6.283, the right edge of ntk_edges
     0.3183
     """
-    return 2.0 / _edges(gammas, activation)[1]
+    return 2.0 / _edges(layer_ratios, activation)[1]
 
 
 def lazy_predictions(K, K_cross, y, t):
@@ -347,30 +358,37 @@ class FeatureLearningStep(NamedTuple):
     alignment_labels: float
 
 
-#: Largest step and label-noise level of :func:`one_step_feature_learning`: beyond, the updated
-#: features overflow (the step's rank-one part has norm ≈ η b_σ √N).
+#: Largest step and label-noise variance of :func:`one_step_feature_learning`: beyond, the
+#: updated features overflow (the step's rank-one part has norm ≈ η b_σ √N).
 MAX_STEP = 1e6
-MAX_NOISE = 1e6
+MAX_NOISE_VAR = 1e12
 
 
+def _noise_std_to_var(noise):
+    """The old ``noise`` of :func:`one_step_feature_learning` was a standard deviation."""
+    return V.nonnegative_scalar("noise", noise) ** 2
+
+
+@V.renamed_keywords(eta="step", noise=("noise_var", _noise_std_to_var))
 def one_step_feature_learning(
-    eta, n=800, p=400, N=800, activation="relu", *, rng, target="tanh", noise=0.1
+    step, n=800, p=400, N=800, activation="relu", *, rng, target="tanh", noise_var=0.01
 ):
     """Simulate one large gradient step on the first layer of a two-layer network.
 
     Parameters
     ----------
-    eta : float >= 0
-        Step size (0: random features, the step does nothing).
+    step : float >= 0
+        Step size η (0: random features, the step does nothing).
     n, p, N : int
         Samples, input dimension, width.
     activation : str
         Normalised (Fan–Wang) activation of the hidden layer.
     rng : Generator or int
     target : str
-        Single-index target :math:`y=g(\\sqrt p\\,\\beta_*^\\top x)+\\text{noise}`, g normalised.
-    noise : float >= 0
-        Label-noise standard deviation.
+        Single-index target :math:`y=g(\\sqrt p\\,\\beta_*^\\top x)+\\varepsilon`, g normalised.
+    noise_var : float >= 0
+        Label-noise variance σ² (the deprecated ``noise`` was the standard deviation σ:
+        ``noise=s`` is ``noise_var=s**2``).
 
     Returns
     -------
@@ -399,11 +417,11 @@ def one_step_feature_learning(
     >>> bool(r.top_eig == r.bulk_edge)
     True
     """
-    eta = float(V.in_range("eta", V.scalar("eta", eta), 0.0, MAX_STEP))
+    eta = float(V.in_range("step", V.scalar("step", step), 0.0, MAX_STEP))
     n = V.size("n", n, minimum=2)
     p = V.size("p", p, minimum=2)
     N = V.size("N", N, minimum=2)
-    noise = float(V.in_range("noise", V.scalar("noise", noise), 0.0, MAX_NOISE))
+    noise_var = float(V.in_range("noise_var", V.scalar("noise_var", noise_var), 0.0, MAX_NOISE_VAR))
     V.check_allocation(
         [(p, n)] * 4 + [(N, p)] * 3 + [(N, n)] * 4 + [(n, n)] * 3,
         "the inputs, weights, features and CK matrices",
@@ -422,7 +440,7 @@ def one_step_feature_learning(
     beta = gen.standard_normal(p)
     beta /= np.linalg.norm(beta)
     X, X_test = sphere(n), sphere(n)
-    y = tgt.fn(np.sqrt(p) * beta @ X) + noise * gen.standard_normal(n)
+    y = tgt.fn(np.sqrt(p) * beta @ X) + np.sqrt(noise_var) * gen.standard_normal(n)
     y_test = tgt.fn(np.sqrt(p) * beta @ X_test)
     W0 = gen.standard_normal((N, p))
     a = gen.choice([-1.0, 1.0], size=N)
@@ -441,7 +459,7 @@ def one_step_feature_learning(
     v1 = np.linalg.svd(W1, full_matrices=False)[2][0]
     yhat = y_test / np.linalg.norm(y_test)
     if not np.all(np.isfinite(after)):
-        raise ConvergenceError("the updated CK is not finite; lower eta")
+        raise ConvergenceError("the updated CK is not finite; lower step")
     return FeatureLearningStep(
         before,
         after,
@@ -452,10 +470,11 @@ def one_step_feature_learning(
     )
 
 
-def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
+@V.renamed_keywords(noise="noise_var")
+def spectral_training_loss(t, eigenvalues, *, noise_var=1.0, step=None):
     """Pure-noise training loss :math:`\\frac{\\sigma^2}n\\operatorname{tr}e^{-2tK}` from the eigenvalues of K.
 
-    With labels of i.i.d. noise of variance :math:`\\sigma^2` (``noise``) and :math:`f_0=0`, the
+    With labels of i.i.d. noise of variance :math:`\\sigma^2` (``noise_var``) and :math:`f_0=0`, the
     residual of kernel gradient flow is :math:`r_t=e^{-tK}y`, and its mean squared value,
     averaged over the labels, is :math:`\\frac{\\sigma^2}n\\sum_ie^{-2t\\lambda_i}`: a linear
     spectral statistic of the kernel. This is the finite-``n`` counterpart of
@@ -468,8 +487,8 @@ def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
         Time of gradient flow, or number of steps when ``step`` is given.
     eigenvalues : array_like, shape (n,)
         Eigenvalues :math:`\\lambda_i\\ge0` of the kernel (e.g. of a simulated NTK Gram matrix).
-    noise : float >= 0
-        Label noise variance :math:`\\sigma^2`.
+    noise_var : float >= 0
+        Label-noise variance :math:`\\sigma^2`.
     step : float > 0, optional
         Gradient-descent step :math:`\\eta`: the decay is :math:`(1-\\eta\\lambda_i)^{2t}` after
         ``t`` steps.
@@ -490,7 +509,7 @@ def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
     lam = V.nonnegative("eigenvalues", V.vector("eigenvalues", eigenvalues, nonempty=False))
     if lam.size == 0:
         raise ValueError("eigenvalues must contain at least one value")
-    sigma2 = V.nonnegative_scalar("noise", noise)
+    sigma2 = V.nonnegative_scalar("noise_var", noise_var)
     tt = np.atleast_1d(t_arr).ravel()
     if step is not None:
         step = V.positive_scalar("step", step)
@@ -501,5 +520,5 @@ def spectral_training_loss(t, eigenvalues, *, noise=1.0, step=None):
         with np.errstate(over="ignore"):
             decay = (1 - step * lam[None, :]) ** (2 * tt[:, None])
     out = sigma2 * decay.mean(axis=1)
-    _check_finite_loss(out, "noise")
+    _check_finite_loss(out, "noise_var")
     return float(out[0]) if t_arr.ndim == 0 else out.reshape(t_arr.shape)

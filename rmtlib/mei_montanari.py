@@ -268,7 +268,8 @@ def _mm_polynomials(chi, p1, p2, z):
     return E0, E1, E2
 
 
-def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.0, tau2=0.0):
+@V.renamed_keywords(tau2="noise_var")
+def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.0, noise_var=0.0):
     """Asymptotic bias, variance and excess risk of random-features ridge regression on the sphere.
 
     Parameters
@@ -282,7 +283,7 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
         result is the λ → ∞ limit (bias 1, variance 0) to machine precision.
     activation : str, callable or Activation
         Enters only through :math:`\\zeta=\\mu_1/\\mu_\\star` and :math:`\\mu_\\star`.
-    F1sq, Fstar_sq, tau2 : float, in [0, 1e300]
+    F1sq, Fstar_sq, noise_var : float, in [0, 1e300]
         Energy of the linear part of the target, of its nonlinear part, and noise variance.
 
     Returns
@@ -325,7 +326,11 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
     p1 = _ratio("psi1", psi1)
     p2 = _ratio("psi2", psi2)
     lam = V.nonnegative("lam", lam)
-    F1sq, Fs, tau2 = _energy("F1sq", F1sq), _energy("Fstar_sq", Fstar_sq), _energy("tau2", tau2)
+    F1sq, Fs, noise_var = (
+        _energy("F1sq", F1sq),
+        _energy("Fstar_sq", Fstar_sq),
+        _energy("noise_var", noise_var),
+    )
     const = mei_montanari_constants(activation)
     zeta = const.zeta
     lb = np.clip(lam / const.mu_star**2, 1e-9, _LAM_BAR_MAX)
@@ -353,14 +358,15 @@ def mei_montanari_risk(psi1, psi2, lam, activation="relu", F1sq=1.0, Fstar_sq=0.
     chi = (nu[:, 0] * nu[:, 1]).real
     E0, E1, E2 = _mm_polynomials(chi, p1, p2, zeta)
     B, Vv = E1 / E0, E2 / E0
-    ex = F1sq * B + (tau2 + Fs) * Vv + Fs
+    ex = F1sq * B + (noise_var + Fs) * Vv + Fs
 
     def out(a):
         return a.reshape(shape)[()]
 
-    return MeiMontanariRisk(out(B), out(Vv), out(ex), out(ex + tau2), out(chi), zeta, out(lb))
+    return MeiMontanariRisk(out(B), out(Vv), out(ex), out(ex + noise_var), out(chi), zeta, out(lb))
 
 
+@V.renamed_keywords(tau2="noise_var")
 def mei_montanari_simulate(
     d,
     n_features,
@@ -369,7 +375,7 @@ def mei_montanari_simulate(
     activation="relu",
     F1sq=1.0,
     Fstar_sq=0.0,
-    tau2=0.0,
+    noise_var=0.0,
     *,
     rng,
     n_draws=5,
@@ -383,7 +389,7 @@ def mei_montanari_simulate(
         Dimension, N and n.
     lam : float or array_like, >= 0
         Mei–Montanari λ (penalty :math:`\\frac{N\\lambda}d\\|a\\|^2` on :math:`\\frac1n\\sum` loss).
-    activation, F1sq, Fstar_sq, tau2
+    activation, F1sq, Fstar_sq, noise_var
         As in :func:`mei_montanari_risk` (energies in [0, 1e300]). The target is
         :math:`\\langle\\beta_1,x\\rangle+F_\\star\\,(\\langle\\beta_2,x\\rangle^2-1)/s_d+\\varepsilon`
         with unit-variance normalisation :math:`s_d=\\sqrt{2d/(d+2)}`, :math:`\\|\\beta_1\\|^2=F_1^2`.
@@ -417,7 +423,7 @@ def mei_montanari_simulate(
         raise ValueError(f"lam must be a scalar or a 1-d array; got shape {lam.shape}")
     F1, Fs, tau = (
         float(np.sqrt(_energy(name, value)))
-        for name, value in (("F1sq", F1sq), ("Fstar_sq", Fstar_sq), ("tau2", tau2))
+        for name, value in (("F1sq", F1sq), ("Fstar_sq", Fstar_sq), ("noise_var", noise_var))
     )
     act = get_activation(activation)
     gen = V.rng(rng)

@@ -360,7 +360,7 @@ def _simulate(featurise, X, y, Xt, yt, N, lam, rng, n_draws, rows=1):
         for j, lm in enumerate(lam):
             ptr, pte = ridge_predictions(S, St, y, lm)
             tr[k, j], te[k, j] = np.mean((y - ptr) ** 2), np.mean((yt - pte) ** 2)
-    return tr, te
+    return RFErrors(tr, te)
 
 
 def rf_ridge_simulate(X, y, X_test, y_test, n_features, lam, activation="relu", *, rng, n_draws=10):
@@ -371,7 +371,9 @@ def rf_ridge_simulate(X, y, X_test, y_test, n_features, lam, activation="relu", 
 
     Returns
     -------
-    train, test : ndarray, shape (n_draws, len(lam))
+    RFErrors
+        The type :func:`rf_ridge_errors` returns, ``train`` and ``test`` of shape
+        ``(n_draws, len(lam))`` (a plain pair in 0.1: ``tr, te = ...`` still unpacks).
 
     Examples
     --------
@@ -392,7 +394,9 @@ def rff_ridge_simulate(X, y, X_test, y_test, n_freq, lam, *, rng, n_draws=10):
 
     Returns
     -------
-    train, test : ndarray, shape (n_draws, len(lam))
+    RFErrors
+        The type :func:`rff_ridge_errors` returns, ``train`` and ``test`` of shape
+        ``(n_draws, len(lam))`` (a plain pair in 0.1: ``tr, te = ...`` still unpacks).
 
     Examples
     --------

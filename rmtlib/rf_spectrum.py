@@ -52,7 +52,8 @@ def _kernel_spectrum(kernel_eigs, kernel_weights):
     return t, w
 
 
-def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
+@V.renamed_keywords(tau="tau2")
+def rf_kernel_spectrum_iid(activation, n_over_p, tau2=1.0, n_nodes=400):
     """Discretised limiting spectrum of Φ for i.i.d. data: the law of ``d0 + d1 · MP_{n/p}``.
 
     Parameters
@@ -60,7 +61,7 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     activation : str, callable or Activation
     n_over_p : float, in [1e-12, 1e12]
         Ratio ``n/p`` of the ``n × n`` Gram matrix ``XᵀX`` (unit-norm columns).
-    tau : float, in (0, 1e100]
+    tau2 : float, in (0, 1e100]
         Squared norm of the data points.
     n_nodes : int, in [8, 1000]
         Quadrature nodes for the continuous part.
@@ -85,12 +86,12 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau=1.0, n_nodes=400):
     (1.0, 0.340845)
     """
     c = aspect_ratio("n_over_p", n_over_p)
-    tau = scale("tau", tau)
+    tau2 = scale("tau2", tau2)
     n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=_MAX_NODES)
-    co = activation_coefficients(activation, tau)
-    a, b = mp_edges(c, tau)
+    co = activation_coefficients(activation, tau2)
+    a, b = mp_edges(c, tau2)
     x, w = cosine_gauss(a, b, n_nodes)
-    w = w * mp_density(x, c, tau)
+    w = w * mp_density(x, c, tau2)
     atom = mp_atom(c)
     w = w * (1 - atom) / w.sum()
     eigs, weights = co.d0 + co.d1 * x, w

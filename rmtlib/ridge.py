@@ -1,13 +1,13 @@
 """Ridge regression in the proportional regime: bias, variance, training error, double descent.
 
 Conventions (see the book's notation page): data ``X`` is ``p × n`` with samples as columns,
-``gamma = p / n``, responses ``y = Xᵀβ* + ε`` with ``Var ε = sigma2``, and the ridge estimator is
+``ratio = p / n``, responses ``y = Xᵀβ* + ε`` with ``Var ε = noise_var``, and the ridge estimator is
 
     β̂_λ = (X Xᵀ / n + λ I_p)^{-1} X y / n        (Hastie et al. normalisation),
 
 with ``λ = 0`` meaning the limit ``λ → 0⁺`` (minimum-norm least squares). Every *risk* here is the
 **excess** risk ``E_x[(xᵀ(β̂ - β*))²] = ‖Σ^{1/2}(β̂ - β*)‖²`` averaged over the noise; the test
-mean-squared error is ``excess_risk + sigma2``. The training error is ``‖y - Xᵀβ̂‖² / n``.
+mean-squared error is ``excess_risk + noise_var``. The training error is ``‖y - Xᵀβ̂‖² / n``.
 """
 
 from __future__ import annotations
@@ -68,32 +68,33 @@ def _isotropic_kappa(g, lam):
         return np.where(a >= 0, (a + root) / 2, 2 * lam / (root - a))
 
 
-def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
+@V.renamed_keywords(gamma="ratio", sigma2="noise_var")
+def ridge_risk(ratio, lam, r2=1.0, noise_var=1.0):
     """Limiting bias, variance, excess risk and training error of isotropic ridge regression.
 
     Parameters
     ----------
-    gamma : float or array_like, > 0
+    ratio : float or array_like, > 0
         ``p / n``.
     lam : float or array_like, >= 0
         Ridge parameter; ``0`` means the ridgeless limit ``λ → 0⁺`` (minimum-norm interpolator
-        when ``gamma > 1``). Broadcast against ``gamma``.
+        when ``ratio > 1``). Broadcast against ``ratio``.
     r2 : float, >= 0
         Signal energy ``‖β*‖²``; the direction of ``β*`` is arbitrary (``x ~ N(0, I_p)``).
-    sigma2 : float, >= 0
+    noise_var : float, >= 0
         Noise variance.
 
     Returns
     -------
     RidgeRisk
-        ``bias``, ``variance``, ``excess_risk = bias + variance`` (add ``sigma2`` for the test MSE)
-        and ``train_error`` (limit of ``‖y - Xᵀβ̂‖²/n``). At ``gamma = 1``, ``lam = 0`` the
+        ``bias``, ``variance``, ``excess_risk = bias + variance`` (add ``noise_var`` for the test MSE)
+        and ``train_error`` (limit of ``‖y - Xᵀβ̂‖²/n``). At ``ratio = 1``, ``lam = 0`` the
         variance and the excess risk are ``inf`` (the interpolation peak).
 
     Raises
     ------
     ValueError
-        If a result overflows float64 (``r2`` or ``sigma2`` near 1e308 times a large factor).
+        If a result overflows float64 (``r2`` or ``noise_var`` near 1e308 times a large factor).
 
     Notes
     -----
@@ -128,22 +129,22 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
 
     Examples
     --------
-    Ridgeless at ``gamma = 2``: bias ``r2 (1 - 1/γ) = 0.5`` and variance ``σ²/(γ - 1) = 0.5``.
+    Ridgeless at ``ratio = 2``: bias ``r2 (1 - 1/γ) = 0.5`` and variance ``σ²/(γ - 1) = 0.5``.
 
-    >>> r = ridge_risk(2.0, 0.0, r2=1.0, sigma2=0.5)
+    >>> r = ridge_risk(2.0, 0.0, r2=1.0, noise_var=0.5)
     >>> round(r.bias, 6), round(r.variance, 6), r.train_error
     (0.5, 0.5, 0.0)
 
-    At ``gamma = 0.5``, ``lam = 1``: κ = (1/2)(1/2 + √(17/4)) = 1.280776, so
+    At ``ratio = 0.5``, ``lam = 1``: κ = (1/2)(1/2 + √(17/4)) = 1.280776, so
     ``B + V = (κ² + 1/2)/((1 + κ)(κ + 1/κ))`` = 0.455214.
 
     >>> round(ridge_risk(0.5, 1.0).excess_risk, 6)
     0.455214
     """
-    g = V.positive("gamma", gamma)
+    g = V.positive("ratio", ratio)
     lam = V.nonnegative("lam", lam)
     r2 = V.nonnegative("r2", r2)
-    s2 = V.nonnegative("sigma2", sigma2)
+    s2 = V.nonnegative("noise_var", noise_var)
     g, lam, r2, s2 = np.broadcast_arrays(g, lam, r2, s2)
     pos = lam > 0
     ls = np.where(pos, lam, 1.0)
@@ -170,8 +171,8 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     train = np.where(pos, train_r, train0)
     with np.errstate(over="ignore"):
         risk = bias + var
-    V.finite_result("r2, sigma2", bias, train)
-    V.finite_result("r2, sigma2", var, risk, allowed=peak)
+    V.finite_result("r2, noise_var", bias, train)
+    V.finite_result("r2, noise_var", var, risk, allowed=peak)
     return RidgeRisk(
         V.scalar_or_array(bias),
         V.scalar_or_array(var),
@@ -180,20 +181,21 @@ def ridge_risk(gamma, lam, r2=1.0, sigma2=1.0):
     )
 
 
-def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
+@V.renamed_keywords(gamma="ratio", sigma2="noise_var")
+def ridge_optimal(ratio, r2=1.0, noise_var=1.0):
     """Optimal ridge parameter :math:`\\lambda^* = \\sigma^2\\gamma/r^2` and its excess risk.
 
     Parameters
     ----------
-    gamma : float or array_like, > 0
-    r2, sigma2 : float or array_like, > 0
-        Signal energy and noise variance (``r2 / sigma2`` is the SNR); broadcast with ``gamma``.
+    ratio : float or array_like, > 0
+    r2, noise_var : float or array_like, > 0
+        Signal energy and noise variance (``r2 / noise_var`` is the SNR); broadcast with ``ratio``.
 
     Returns
     -------
     OptimalRidge
         ``lam`` and ``excess_risk`` :math:`= \\sigma^2\\gamma\\, m(-\\lambda^*)`, which increases
-        monotonically with ``gamma``: optimal regularisation removes the double-descent peak.
+        monotonically with ``ratio``: optimal regularisation removes the double-descent peak.
 
     Raises
     ------
@@ -204,7 +206,7 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
     -----
     For isotropic :math:`\\beta^*` the ridge estimator with :math:`\\lambda^*` is the Bayes
     posterior mean under the prior :math:`\\beta^*\\sim\\mathcal N(0, r^2 I_p/p)`, hence optimal for
-    every ``gamma``. The identity :math:`B + V = \\sigma^2\\gamma m(-\\lambda^*)` follows from
+    every ``ratio``. The identity :math:`B + V = \\sigma^2\\gamma m(-\\lambda^*)` follows from
     :func:`ridge_risk` since :math:`r^2\\lambda^{*2} m' - \\sigma^2\\gamma\\lambda^* m'
     = 0` at :math:`\\lambda^* = \\sigma^2\\gamma/r^2`. It is evaluated as
     :math:`r^2\\kappa/(1+\\kappa)` (:math:`\\lambda m(-\\lambda) = \\kappa/(1+\\kappa)`, κ as in
@@ -216,18 +218,18 @@ def ridge_optimal(gamma, r2=1.0, sigma2=1.0):
 
     Examples
     --------
-    At ``gamma = 1`` and SNR 1: λ* = 1, κ = 1 and the risk is ``1/φ = (√5 - 1)/2``.
+    At ``ratio = 1`` and SNR 1: λ* = 1, κ = 1 and the risk is ``1/φ = (√5 - 1)/2``.
 
-    >>> opt = ridge_optimal(1.0, r2=1.0, sigma2=1.0)
+    >>> opt = ridge_optimal(1.0, r2=1.0, noise_var=1.0)
     >>> opt.lam, round(opt.excess_risk, 6)
     (1.0, 0.618034)
     """
-    g = V.positive("gamma", gamma)
+    g = V.positive("ratio", ratio)
     r2 = V.positive("r2", r2)
-    s2 = V.positive("sigma2", sigma2)
+    s2 = V.positive("noise_var", noise_var)
     with np.errstate(over="ignore"):
         lam = s2 * g / r2
-    V.finite_result("gamma, r2, sigma2", lam)
+    V.finite_result("ratio, r2, noise_var", lam)
     kappa = _isotropic_kappa(g, lam)
     risk = r2 * kappa / (1 + kappa)
     return OptimalRidge(V.scalar_or_array(lam), V.scalar_or_array(risk))
@@ -292,13 +294,16 @@ def sample_covariance_eigenpairs(X):
     return np.where(keep, e, 0.0), U
 
 
-def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng, executor=None):
+@V.renamed_keywords(sigma2="noise_var", reps="n_draws")
+def simulate_ridge(
+    n, pop_eigs, target_energy, lam, noise_var=0.0, *, n_draws=10, rng, executor=None
+):
     """Monte-Carlo bias, variance, excess risk and training error of ridge regression.
 
-    Draws ``reps`` independent data sets ``X = Σ^{1/2} Z`` (``p × n``, Gaussian, Σ diagonal with
+    Draws ``n_draws`` independent data sets ``X = Σ^{1/2} Z`` (``p × n``, Gaussian, Σ diagonal with
     entries ``pop_eigs``) with ``β*_k = sqrt(target_energy_k)``. For each data set the noise is
     averaged analytically, so the returned values are the exact conditional expectations given
-    ``X``; their spread across ``reps`` is the finite-size fluctuation.
+    ``X``; their spread across ``n_draws`` is the finite-size fluctuation.
 
     Parameters
     ----------
@@ -308,8 +313,8 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
         ``np.full(p, r2 / p)``; by rotational invariance the direction of β* does not matter).
     lam : float or array_like, >= 0
         Ridge parameters (``0`` = minimum-norm least squares); all share one eigendecomposition.
-    sigma2 : float, >= 0
-    reps : int, >= 1
+    noise_var : float, >= 0
+    n_draws : int, >= 1
     rng : numpy.random.Generator or int
     executor : optional
         Where to run the repetitions, as in :func:`rmtlib.monte_carlo` (default: here, batched).
@@ -319,7 +324,7 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     Returns
     -------
     RidgeRisk
-        Arrays of shape ``(reps,) + np.shape(lam)``.
+        Arrays of shape ``(n_draws,) + np.shape(lam)``.
 
     Notes
     -----
@@ -337,35 +342,35 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     The isotropic case ``p/n = 1/2``, λ = 1, whose limit :func:`ridge_risk` gives as 0.455; four
     draws at ``n = 200`` average 0.43 (finite-size fluctuations of a few percent):
 
-    >>> sim = simulate_ridge(200, np.ones(100), np.full(100, 0.01), 1.0, sigma2=1.0, reps=4, rng=0)
+    >>> sim = simulate_ridge(200, np.ones(100), np.full(100, 0.01), 1.0, noise_var=1.0, n_draws=4, rng=0)
     >>> sim.excess_risk.shape, round(float(sim.excess_risk.mean()), 2)
     ((4,), 0.43)
     """
     n = V.size("n", n)
     t, energy = V.population_spectrum(pop_eigs, target_energy)
     lam = V.nonnegative("lam", lam)
-    s2 = V.nonnegative_scalar("sigma2", sigma2)
-    reps = V.size("reps", reps)
+    s2 = V.nonnegative_scalar("noise_var", noise_var)
+    n_draws = V.size("n_draws", n_draws)
     gen = V.rng(rng)
     p = t.size
     if executor is not None:
         starts = []
-        for _ in range(reps):
+        for _ in range(n_draws):
             starts.append(copy.deepcopy(gen))
             gen.standard_normal((p, n))
-        point = dict(n=n, pop_eigs=t, target_energy=energy, lam=lam, sigma2=s2, reps=1)
+        point = dict(n=n, pop_eigs=t, target_energy=energy, lam=lam, noise_var=s2, n_draws=1)
         runs = monte_carlo(simulate_ridge, [point], starts, executor=executor)[0]
         return RidgeRisk(*(np.concatenate(field) for field in zip(*runs)))
     k = min(p, n)
     V.check_allocation(
-        [(reps, p, n)] * 2
-        + [(reps, k, k), (reps, p, k)] * 2
-        + [(reps, k, lam.size)] * 4
-        + [(reps, p, lam.size)] * 2,
-        "the reps × p × n data and its eigendecompositions",
-        "n, pop_eigs, reps",
+        [(n_draws, p, n)] * 2
+        + [(n_draws, k, k), (n_draws, p, k)] * 2
+        + [(n_draws, k, lam.size)] * 4
+        + [(n_draws, p, lam.size)] * 2,
+        "the n_draws × p × n data and its eigendecompositions",
+        "n, pop_eigs, n_draws",
     )
-    X = np.sqrt(t)[None, :, None] * gen.standard_normal((reps, p, n))
+    X = np.sqrt(t)[None, :, None] * gen.standard_normal((n_draws, p, n))
     e, U = sample_covariance_eigenpairs(X)
     lost = min(np.count_nonzero(t > 0), n) - np.count_nonzero(e > 0, axis=1).min()
     if lost > 0:
@@ -396,8 +401,8 @@ def simulate_ridge(n, pop_eigs, target_energy, lam, sigma2=0.0, *, reps=10, rng,
     )
     with np.errstate(over="ignore"):
         risk = bias + var
-    V.finite_result("target_energy, sigma2", bias, var, risk, train)
-    shape = (reps,) + lam.shape
+    V.finite_result("target_energy, noise_var", bias, var, risk, train)
+    shape = (n_draws,) + lam.shape
     return RidgeRisk(
         bias.reshape(shape), var.reshape(shape), risk.reshape(shape), train.reshape(shape)
     )

@@ -6,7 +6,7 @@ Power-law data (chapter 5): population eigenvalues :math:`\\lambda_k = k^{-a}` (
 that the signal :math:`\\sum_k\\lambda_k\\theta_k^2` is finite. Learning curves in the sample size
 ``n`` come from :func:`rmtlib.anisotropic_ridge_risk`; the model-size curve in the number ``N`` of
 random projections from the same κ equation with ``n`` replaced by ``N`` and ``λ = 0``. All risks
-are **excess** risks (add ``sigma2`` for the test MSE).
+are **excess** risks (add ``noise_var`` for the test MSE).
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def power_law_target(p, b):
     return np.arange(1, p + 1, dtype=float) ** -b
 
 
-def learning_curve(n, a, b, p, lam=0.0, sigma2=0.0):
+@V.renamed_keywords(sigma2="noise_var")
+def learning_curve(n, a, b, p, lam=0.0, noise_var=0.0):
     """Excess risk of ridge regression on power-law data as a function of the sample size.
 
     Parameters
@@ -116,7 +117,7 @@ def learning_curve(n, a, b, p, lam=0.0, sigma2=0.0):
         ``p > n``).
     lam : float or array_like, >= 0
         Ridge (``0`` = ridgeless).
-    sigma2 : float, >= 0
+    noise_var : float, >= 0
         Noise variance.
 
     Returns
@@ -145,17 +146,18 @@ def learning_curve(n, a, b, p, lam=0.0, sigma2=0.0):
     1.57
     """
     a, b, p, t, e = _power_law(a, b, p)
-    return anisotropic_ridge_risk(n, t, e, lam, sigma2)
+    return anisotropic_ridge_risk(n, t, e, lam, noise_var)
 
 
-def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
+@V.renamed_keywords(sigma2="noise_var")
+def learning_curve_optimal(n, a, b, p, noise_var, *, lam_range=(1e-10, 10.0)):
     """Learning curve of ridge with the ridge parameter tuned for each ``n``.
 
     Parameters
     ----------
     n : array_like, > 0
     a, b, p : as in :func:`learning_curve`
-    sigma2 : float, > 0
+    noise_var : float, > 0
     lam_range : (float, float)
         Search interval for λ (golden-section search in log λ, 80 steps, vectorised over ``n``);
         an optimum found at one of its ends is refused (ValueError): widen the range.
@@ -183,7 +185,7 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
     """
     a, b, p, t, e = _power_law(a, b, p)
     n = np.atleast_1d(V.positive("n", n))
-    s2 = V.positive_scalar("sigma2", sigma2)
+    s2 = V.positive_scalar("noise_var", noise_var)
     lo, hi = np.log(V.positive("lam_range", V.vector("lam_range", lam_range, length=2)))
     if not lo < hi:
         raise ValueError(f"lam_range must be (low, high) with 0 < low < high; got {lam_range!r}")
@@ -211,7 +213,7 @@ def learning_curve_optimal(n, a, b, p, sigma2, *, lam_range=(1e-10, 10.0)):
     at_edge = np.minimum(u - edges[0], edges[1] - u) < 1e-3
     if np.any(at_edge):
         raise ValueError(
-            f"n, sigma2, lam_range: the optimal λ lies at an end of lam_range = {lam_range!r} "
+            f"n, noise_var, lam_range: the optimal λ lies at an end of lam_range = {lam_range!r} "
             f"for n = {n[at_edge].ravel()[:3].tolist()}; widen lam_range"
         )
     return OptimalRidge(np.exp(u), risk(u))
@@ -245,7 +247,7 @@ def model_size_curve(N, a, b, p):
 
     Examples
     --------
-    The seeded simulation ``simulate_model_size([100], 1.5, 1.0, 5000, reps=20, rng=0)``
+    The seeded simulation ``simulate_model_size([100], 1.5, 1.0, 5000, n_draws=20, rng=0)``
     averages 0.0143:
 
     >>> round(float(model_size_curve(100, 1.5, 1.0, 5000)), 5)
@@ -299,66 +301,70 @@ def scaling_exponents(a, b):
     return ScalingExponents(q, q / (q + 1), min(a + b - 1, a))
 
 
-def simulate_learning_curve(n_values, a, b, p, lam=0.0, sigma2=0.0, *, reps=10, rng):
+@V.renamed_keywords(sigma2="noise_var", reps="n_draws")
+def simulate_learning_curve(n_values, a, b, p, lam=0.0, noise_var=0.0, *, n_draws=10, rng):
     """Simulated excess risk of ridge on power-law data, one row per sample size.
 
-    ``lam`` (>= 0) and ``sigma2`` (>= 0) are scalars; the model is that of :func:`learning_curve`.
+    ``lam`` (>= 0) and ``noise_var`` (>= 0) are scalars; the model is that of :func:`learning_curve`.
 
     Returns
     -------
-    ndarray, shape (len(n_values), reps)
+    ndarray, shape (len(n_values), n_draws)
         Noise-averaged excess risks of :func:`rmtlib.simulate_ridge` (dual form when ``p > n``).
 
     Examples
     --------
-    >>> simulate_learning_curve([20, 40], 1.5, 1.0, 200, reps=2, rng=0).shape
+    >>> simulate_learning_curve([20, 40], 1.5, 1.0, 200, n_draws=2, rng=0).shape
     (2, 2)
     """
     a, b, p, t, e = _power_law(a, b, p)
     lam = V.nonnegative_scalar("lam", lam)
-    sigma2 = V.nonnegative_scalar("sigma2", sigma2)
+    noise_var = V.nonnegative_scalar("noise_var", noise_var)
     gen = V.rng(rng)
     ns = _sizes("n_values", n_values)
-    reps = V.size("reps", reps)
+    n_draws = V.size("n_draws", n_draws)
     V.check_allocation(
-        [(reps, p, max(ns))] * 2 + [(reps, p, min(p, max(ns)))] * 2,
-        "the reps × p × n data",
-        "n_values, p, reps",
+        [(n_draws, p, max(ns))] * 2 + [(n_draws, p, min(p, max(ns)))] * 2,
+        "the n_draws × p × n data",
+        "n_values, p, n_draws",
     )
-    rows = [simulate_ridge(n, t, e, lam, sigma2, reps=reps, rng=gen).excess_risk for n in ns]
-    return np.array(rows).reshape(len(rows), reps)
+    rows = [
+        simulate_ridge(n, t, e, lam, noise_var, n_draws=n_draws, rng=gen).excess_risk for n in ns
+    ]
+    return np.array(rows).reshape(len(rows), n_draws)
 
 
-def simulate_model_size(N_values, a, b, p, *, reps=10, rng):
+@V.renamed_keywords(reps="n_draws")
+def simulate_model_size(N_values, a, b, p, *, n_draws=10, rng):
     """Simulated approximation error of the best linear predictor on ``N`` random projections.
 
     ``N_values`` are integers in ``[1, p]``.
 
     Returns
     -------
-    ndarray, shape (len(N_values), reps)
+    ndarray, shape (len(N_values), n_draws)
         :math:`\\|v\\|^2 - v^\\top A^\\top(AA^\\top)^{-1}Av` with :math:`A = F\\Sigma^{1/2}`,
         ``F`` ``N × p`` i.i.d. Gaussian, :math:`v = \\Sigma^{1/2}\\beta_*`.
 
     Examples
     --------
-    >>> simulate_model_size([10], 1.5, 1.0, 100, reps=3, rng=0).shape
+    >>> simulate_model_size([10], 1.5, 1.0, 100, n_draws=3, rng=0).shape
     (1, 3)
     """
     a, b, p, t, e = _power_law(a, b, p)
-    reps = V.integer("reps", reps, minimum=1)
+    n_draws = V.integer("n_draws", n_draws, minimum=1)
     gen = V.rng(rng)
     v = np.sqrt(t * e)
     # N <= p: with more projections than dimensions A Aᵀ is singular (and the error is 0)
     Ns = _sizes("N_values", N_values, maximum=p)
     V.check_allocation(
-        [(reps, max(Ns), p)] * 3 + [(reps, max(Ns), max(Ns))] * 2,
-        "the reps × N × p projected features",
-        "N_values, p, reps",
+        [(n_draws, max(Ns), p)] * 3 + [(n_draws, max(Ns), max(Ns))] * 2,
+        "the n_draws × N × p projected features",
+        "N_values, p, n_draws",
     )
     out = []
     for N in Ns:
-        A = gen.standard_normal((reps, N, p)) * np.sqrt(t)
+        A = gen.standard_normal((n_draws, N, p)) * np.sqrt(t)
         Av = A @ v
         coef = np.linalg.solve(A @ np.swapaxes(A, 1, 2), Av[..., None])[..., 0]
         out.append(v @ v - np.sum(Av * coef, axis=1))

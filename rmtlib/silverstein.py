@@ -12,7 +12,8 @@ law of :math:`X^\\top X/n`, the solution in :math:`\\mathbb C^+` of Silverstein'
 This module is the one solver of that equation in :mod:`rmtlib` (the random-features and deep
 modules call it): :func:`silverstein_solve` computes it on a whole grid of ``z`` at once, with an
 iteration cap and a convergence report; the transform, the density, the support (through the
-functional inverse :func:`silverstein_inverse`) and the moments are read off from it. The
+functional inverse :func:`silverstein_inverse`) are read off from it, and the moments come from
+the power-series form of the same equation (:mod:`rmtlib.silverstein_moments`). The
 resolvent's deterministic equivalents built on it are in :mod:`rmtlib.stieltjes`.
 """
 
@@ -26,6 +27,10 @@ from scipy.optimize import brentq
 from . import _validate as V
 from .fixedpoint import ConvergenceError, solve_fixed_point
 
+# The moments (the power-series form of the same equation) live in silverstein_moments; imported
+# here so that rmtlib.silverstein.<name> keeps working for the names that lived in this module.
+from .silverstein_moments import MOMENT_MAX_ORDER, silverstein_moment  # noqa: F401
+
 __all__ = [
     "SilversteinSolution",
     "silverstein_solve",
@@ -35,7 +40,6 @@ __all__ = [
     "silverstein_atom",
     "silverstein_support",
     "silverstein_inverse",
-    "silverstein_moment",
 ]
 
 # Continuation in Im z: from the scale of the support down to the target, by this factor per
@@ -47,8 +51,6 @@ _MAX_STAGES = 120
 # spectral edge the root is double, so the iterate itself is only accurate to ~sqrt(eps), but
 # the equation (hence the density) is satisfied to rounding.
 _EQ_TOL = 1e-10
-# Highest order accepted by silverstein_moment (the cost is O(k²)).
-MOMENT_MAX_ORDER = 5_000
 
 
 @dataclass(frozen=True)
@@ -524,81 +526,3 @@ def silverstein_density(x, ratio, pop_eigs, pop_weights=None, *, tol=1e-13, max_
         out[inside] = np.maximum(m.imag, 0.0) / np.pi
     out = out.reshape(xv.shape)
     return float(out) if out.ndim == 0 else out
-
-
-def silverstein_moment(k, ratio, pop_eigs, pop_weights=None):
-    """k-th moment :math:`\\int x^k\\,\\mu(dx)` of :math:`\\mu = \\mathrm{MP}_c \\boxtimes \\nu`.
-
-    Parameters
-    ----------
-    k : int, >= 0
-    ratio : float, > 0
-        ``c = p / n`` (for an ``n × n`` Gram matrix ``S = Y Yᵀ/d``, use ``n / d``).
-    pop_eigs, pop_weights : array_like
-        Population spectral law ν, with moments :math:`\\alpha_j = \\sum_k w_k t_k^j`.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        ``k`` above 5000, or a moment outside the double-precision range (it grows like
-        :math:`(t_{\\max}(1+\\sqrt c)^2)^k`).
-
-    Notes
-    -----
-    The moment generating series :math:`M(x) = \\sum_{j\\ge1}\\beta_jx^j` and
-    :math:`\\Psi(x) = \\sum_{j\\ge1}\\alpha_jx^j` satisfy :math:`M(x) = \\Psi\\big(x(1 + cM(x))\\big)`
-    (the power-series form of Silverstein's equation). With :math:`y = x(1 + cM(x))`,
-    :math:`y = x\\,\\varphi(y)` for :math:`\\varphi = 1 + c\\Psi`, so Lagrange inversion gives
-
-    .. math:: \\beta_k = \\frac1k\\,[y^{k-1}]\\,\\Psi'(y)\\,\\varphi(y)^k
-              = \\frac1k\\sum_{j=1}^k j\\,\\alpha_j\\,[y^{k-j}]\\varphi(y)^k,
-
-    and the coefficients :math:`P_n` of :math:`\\varphi^k` follow from J. C. P. Miller's
-    recurrence :math:`P_n = \\frac1n\\sum_{i=1}^n((k+1)i - n)\\,c\\,\\alpha_i\\,P_{n-i}`:
-    O(k²) operations on positive terms only (no cancellation), accumulated in logarithms with
-    the atoms scaled by the largest one, so nothing overflows before the result does. This
-    gives :math:`\\beta_2 = \\alpha_2 + c\\alpha_1^2`, :math:`\\beta_3 = \\alpha_3 + 3c\\alpha_1\\alpha_2 + c^2\\alpha_1^3`,
-    :math:`\\beta_4 = \\alpha_4 + 4c\\alpha_1\\alpha_3 + 2c\\alpha_2^2 + 6c^2\\alpha_1^2\\alpha_2 + c^3\\alpha_1^4`.
-
-    References
-    ----------
-    Bai & Silverstein (2010), Lemma 3.2 and §3.1.1; Couillet & Liao (2022), §2.3;
-    J. C. P. Miller's power recurrence: Knuth, *TAOCP* vol. 2, §4.7.
-
-    Examples
-    --------
-    >>> round(silverstein_moment(2, 0.5, [1.0]), 12)            # MP: 1 + c
-    1.5
-    >>> round(silverstein_moment(2, 0.1, [1.0, 3.0, 7.0]), 6)   # 59/3 + 0.1 * (11/3)^2
-    21.011111
-    """
-    k = V.integer("k", k, minimum=0, maximum=MOMENT_MAX_ORDER)
-    c, t, w = V.population_law(ratio, pop_eigs, pop_weights)
-    if k == 0:
-        return 1.0
-    V.check_allocation((k, t.size), "the table of population moments", "k (or pop_eigs)")
-    tmax = t.max()
-    j = np.arange(1, k + 1)
-    with np.errstate(divide="ignore"):  # atoms at 0 contribute log 0 = -inf terms
-        log_alpha = np.log(np.sum(w * (t / tmax) ** j[:, None], axis=1))  # α_j / tmax^j
-    log_phi = np.log(c) + log_alpha
-    log_p = np.empty(k)  # log P_n, n = 0 .. k-1
-    log_p[0] = 0.0
-    for n in range(1, k):
-        i = j[:n]
-        terms = np.log((k + 1) * i - n) + log_phi[:n] + log_p[n - 1 :: -1]
-        top = terms.max()
-        log_p[n] = top + np.log(np.exp(terms - top).sum()) - np.log(n)
-    terms = np.log(j) + log_alpha + log_p[::-1]
-    top = terms.max()
-    log_beta = top + np.log(np.exp(terms - top).sum()) - np.log(k) + k * np.log(tmax)
-    if not np.log(np.finfo(float).tiny) < log_beta < np.log(np.finfo(float).max):
-        raise ValueError(
-            f"the moment of order k = {k} (about 10^{log_beta / np.log(10):.0f}) is outside the "
-            "floating-point range; lower k (or rescale pop_eigs)"
-        )
-    return float(np.exp(log_beta))

@@ -52,7 +52,8 @@ class Contour(NamedTuple):
     weights: np.ndarray
 
 
-def circle_contour(center, radius, n_points=400):
+@V.renamed_keywords(n_points="n_nodes")
+def circle_contour(center, radius, n_nodes=400):
     """Trapezoidal rule on the positively oriented circle :math:`|z - \\text{center}| = \\text{radius}`.
 
     Parameters
@@ -60,9 +61,9 @@ def circle_contour(center, radius, n_points=400):
     center : float
         Real centre (the spectra of the book are real).
     radius : float, > 0
-    n_points : int, >= 8
+    n_nodes : int, >= 8
         Number of equispaced nodes. For an integrand analytic in an annulus around the circle the
-        error decays geometrically with ``n_points`` [Trefethen & Weideman, SIAM Rev. 56 (2014)].
+        error decays geometrically with ``n_nodes`` [Trefethen & Weideman, SIAM Rev. 56 (2014)].
 
     Returns
     -------
@@ -85,22 +86,21 @@ def circle_contour(center, radius, n_points=400):
         raise ValueError(f"radius must lie in (0, 1e150]; got {radius!r}")
     if abs(center) > 1e150:
         raise ValueError(f"center must lie in [-1e150, 1e150]; got {center!r}")
-    n_points = V.integer("n_points", n_points, minimum=8, maximum=10**8)
-    V.check_allocation(
-        [(n_points,)] * 4, "the contour's nodes and weights", "n_points", itemsize=16
-    )
-    e = np.exp(2j * np.pi * np.arange(n_points) / n_points)
-    return Contour(center + radius * e, radius * e / n_points)
+    n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=10**8)
+    V.check_allocation([(n_nodes,)] * 4, "the contour's nodes and weights", "n_nodes", itemsize=16)
+    e = np.exp(2j * np.pi * np.arange(n_nodes) / n_nodes)
+    return Contour(center + radius * e, radius * e / n_nodes)
 
 
-def contour_integral(func, center, radius, n_points=400):
+@V.renamed_keywords(n_points="n_nodes")
+def contour_integral(func, center, radius, n_nodes=400):
     """:math:`\\frac{1}{2\\pi i}\\oint_\\Gamma \\text{func}(z)\\,dz` on a positively oriented circle.
 
     Parameters
     ----------
     func : callable
         Vectorised over a complex array of nodes.
-    center, radius, n_points
+    center, radius, n_nodes
         See :func:`circle_contour`.
 
     Returns
@@ -114,7 +114,7 @@ def contour_integral(func, center, radius, n_points=400):
     12.0
     """
     V.function("func", func)
-    C = circle_contour(center, radius, n_points)
+    C = circle_contour(center, radius, n_nodes)
     vals = np.asarray(func(C.nodes))
     if vals.shape != C.nodes.shape:
         raise ValueError(
@@ -125,7 +125,8 @@ def contour_integral(func, center, radius, n_points=400):
     return complex(np.sum(C.weights * vals))
 
 
-def cauchy_functional(trace_fn, center, radius, f=None, n_points=400):
+@V.renamed_keywords(n_points="n_nodes")
+def cauchy_functional(trace_fn, center, radius, f=None, n_nodes=400):
     """Un-normalised eigenspectral functional :math:`-\\frac1{2\\pi i}\\oint_\\Gamma f(z)\\,g(z)\\,dz`.
 
     Parameters
@@ -139,7 +140,7 @@ def cauchy_functional(trace_fn, center, radius, f=None, n_points=400):
         equivalent) and stay away from every other eigenvalue and from the limiting support.
     f : callable, optional
         Analytic function of the eigenvalue (1 if omitted), vectorised.
-    n_points : int
+    n_nodes : int
 
     Returns
     -------
@@ -167,7 +168,7 @@ def cauchy_functional(trace_fn, center, radius, f=None, n_points=400):
     """
     V.function("trace_fn", trace_fn)
     fn = (lambda z: np.ones_like(z)) if f is None else V.function("f", f)
-    val = contour_integral(lambda z: fn(z) * trace_fn(z), center, radius, n_points)
+    val = contour_integral(lambda z: fn(z) * trace_fn(z), center, radius, n_nodes)
     if abs(val.imag) > 1e-8 * max(1.0, abs(val.real)):
         raise ValueError(
             f"the contour integral has a non-negligible imaginary part ({val.imag:.2e}): the "
@@ -176,7 +177,8 @@ def cauchy_functional(trace_fn, center, radius, f=None, n_points=400):
     return -val.real
 
 
-def spectral_integral(f, stieltjes, lower, upper, *, nodes=400):
+@V.renamed_keywords(nodes="n_nodes")
+def spectral_integral(f, stieltjes, lower, upper, *, n_nodes=400):
     """Contour integral :math:`-\\frac1{2\\pi i}\\oint_\\Gamma f(z)\\,m(z)\\,dz=\\int f\\,d\\mu`.
 
     Parameters
@@ -189,7 +191,7 @@ def spectral_integral(f, stieltjes, lower, upper, *, nodes=400):
     lower, upper : float
         An interval that strictly contains the support; Γ is the ellipse through
         ``lower`` and ``upper`` with semi-minor axis half its semi-major axis.
-    nodes : int
+    n_nodes : int
         Trapezoid nodes on Γ (geometric convergence for analytic ``f``).
 
     Returns
@@ -215,9 +217,9 @@ def spectral_integral(f, stieltjes, lower, upper, *, nodes=400):
         raise ValueError(f"lower must be below upper; got lower = {lower!r}, upper = {upper!r}")
     if max(abs(lower), abs(upper)) > 1e150:
         raise ValueError("lower and upper must lie within [-1e150, 1e150]")
-    nodes = V.integer("nodes", nodes, minimum=8, maximum=10**8)
-    V.check_allocation([(nodes,)] * 6, "the contour's nodes", "nodes", itemsize=16)
-    half = nodes // 2
+    n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=10**8)
+    V.check_allocation([(n_nodes,)] * 6, "the contour's n_nodes", "n_nodes", itemsize=16)
+    half = n_nodes // 2
     theta = np.pi * (np.arange(half) + 0.5) / half
     centre, ra = (lower + upper) / 2, (upper - lower) / 2
     rb = ra / 2

@@ -176,7 +176,7 @@ def spike_quadratic_form(z, ell, ratio):
 _MIN_GAP = 1e-8
 
 
-def _contour_moments(ell, ratio, n_points):
+def _contour_moments(ell, ratio, n_nodes):
     ell = np.atleast_1d(V.nonnegative("ell", ell))
     c = V.scalar("ratio", ratio)
     if not 0 < c <= 1e12:
@@ -185,7 +185,7 @@ def _contour_moments(ell, ratio, n_points):
         raise ValueError("ell must not be empty")
     if np.any(ell > 1e100):
         raise ValueError(f"ell must be at most 1e100; got {V.show_value(ell)}")
-    n_points = V.integer("n_points", n_points, minimum=8, maximum=10**6)
+    n_nodes = V.integer("n_nodes", n_nodes, minimum=8, maximum=10**6)
     if np.any(ell <= np.sqrt(c)):
         raise ValueError(
             f"ell must exceed the BBP threshold sqrt(ratio) = {np.sqrt(c):.6g} for an isolated "
@@ -207,20 +207,21 @@ def _contour_moments(ell, ratio, n_points):
         def qf(z):  # integrated within this iteration only
             return spike_quadratic_form(z, e, c)  # noqa: B023
 
-        I0 = -contour_integral(qf, centre, radius, n_points)
-        I1 = -contour_integral(lambda z: z * qf(z), centre, radius, n_points)
+        I0 = -contour_integral(qf, centre, radius, n_nodes)
+        I1 = -contour_integral(lambda z: z * qf(z), centre, radius, n_nodes)
         out.append((I0.real, I1.real))
     return np.array(out)
 
 
-def spike_alignment_contour(ell, ratio, n_points=400):
+@V.renamed_keywords(n_points="n_nodes")
+def spike_alignment_contour(ell, ratio, n_nodes=400):
     """Squared alignment :math:`(\\hat u^\\top u)^2` as the contour integral of :math:`u^\\top\\bar Q u`.
 
     Parameters
     ----------
     ell : float or array_like, > sqrt(ratio)
     ratio : float, > 0
-    n_points : int
+    n_nodes : int
         Nodes of the trapezoidal rule on the circle.
 
     Returns
@@ -240,18 +241,19 @@ def spike_alignment_contour(ell, ratio, n_points=400):
     0.7
     """
     ell_arr = np.asarray(ell)
-    res = _contour_moments(ell, ratio, n_points)[:, 0]
+    res = _contour_moments(ell, ratio, n_nodes)[:, 0]
     return float(res[0]) if ell_arr.ndim == 0 else res.reshape(ell_arr.shape)
 
 
-def spike_eigenvalue_contour(ell, ratio, n_points=400):
+@V.renamed_keywords(n_points="n_nodes")
+def spike_eigenvalue_contour(ell, ratio, n_nodes=400):
     """Outlier location as :math:`\\oint z\\,u^\\top\\bar Q u\\,dz \\big/ \\oint u^\\top\\bar Q u\\,dz`.
 
     Parameters
     ----------
     ell : float or array_like, > sqrt(ratio)
     ratio : float, > 0
-    n_points : int
+    n_nodes : int
 
     Returns
     -------
@@ -264,7 +266,7 @@ def spike_eigenvalue_contour(ell, ratio, n_points=400):
     3.75
     """
     ell_arr = np.asarray(ell)
-    mom = _contour_moments(ell, ratio, n_points)
+    mom = _contour_moments(ell, ratio, n_nodes)
     res = mom[:, 1] / mom[:, 0]
     return float(res[0]) if ell_arr.ndim == 0 else res.reshape(ell_arr.shape)
 

@@ -283,10 +283,15 @@ def items(registry):
 
 
 def public_functions(module):
-    """Public functions and classes that a module defines (its ``__all__``, constants excluded)."""
+    """Public functions and classes that a module defines (its ``__all__``, constants excluded).
+
+    A deprecated alias (``__deprecated_alias_of__``) is left out: the new name is swept, and the
+    alias is called by tests/test_deprecations.py."""
     out = []
     for name in getattr(module, "__all__", []):
         obj = getattr(module, name)
+        if hasattr(obj, "__deprecated_alias_of__"):
+            continue
         if callable(obj) and getattr(obj, "__module__", None) == module.__name__:
             out.append(obj)
     return out

@@ -54,7 +54,7 @@ def test_rf_bulk_validates():
     with pytest.raises(ValueError, match="n_over_p"):
         rmt.rf_kernel_bulk_edges("relu", -1.0)
     with pytest.raises(ValueError, match="tau"):
-        rmt.rf_kernel_bulk_density(0.1, "relu", 0.5, tau=0.0)
+        rmt.rf_kernel_bulk_density(0.1, "relu", 0.5, tau2=0.0)
 
 
 # --- inner_product_kernel_edges (chapter 7) ------------------------------------------------

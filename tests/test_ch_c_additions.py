@@ -72,7 +72,7 @@ def test_spectral_training_loss_equals_matrix_exponential_trace():
     lam = np.linalg.eigvalsh(K)
     t = np.array([0.0, 0.3, 2.0])
     expected = [0.7 * np.trace(linalg.expm(-2 * s * K)) / 30 for s in t]
-    assert np.allclose(rmt.spectral_training_loss(t, lam, noise=0.7), expected, rtol=1e-10)
+    assert np.allclose(rmt.spectral_training_loss(t, lam, noise_var=0.7), expected, rtol=1e-10)
     # gradient descent: (1/n) tr (I - eta K)^{2k}
     k, eta = 5, 0.4
     M = np.linalg.matrix_power(np.eye(30) - eta * K, 2 * k)
@@ -104,7 +104,7 @@ def test_spectral_training_loss_of_simulated_ntk_matches_the_contour_integral():
 
 def test_spectral_training_loss_shapes_and_errors():
     assert isinstance(rmt.spectral_training_loss(0.5, [1.0, 2.0]), float)
-    assert rmt.spectral_training_loss(0.0, [1.0, 2.0], noise=2.5) == pytest.approx(2.5)
+    assert rmt.spectral_training_loss(0.0, [1.0, 2.0], noise_var=2.5) == pytest.approx(2.5)
     assert rmt.spectral_training_loss(np.zeros((2, 3)), [1.0]).shape == (2, 3)
     with pytest.raises(ValueError, match="eigenvalues"):
         rmt.spectral_training_loss(1.0, [-1.0, 2.0])

@@ -46,7 +46,7 @@ def test_bad_inputs_raise_clear_errors():
         rmt.ck_stieltjes(1j, [0.5, 0.5], activation=lambda t: np.ones_like(t))
     with pytest.raises(ValueError, match="length L \\+ 1"):
         rmt.ck_stieltjes(1j, [])
-    with pytest.raises(ValueError, match="gammas must lie in"):
+    with pytest.raises(ValueError, match="layer_ratios must lie in"):
         rmt.ntk_stieltjes(1j, [0.5, -1.0])
     with pytest.raises(ValueError, match="imaginary part"):
         rmt.ck_stieltjes(1.0, [0.5, 0.5])
@@ -104,7 +104,7 @@ def test_ck_moments_closed_form_match_contour_integral_of_recursion(g0, g1, g2, 
         lambda z: rmt.ck_stieltjes(z, gam, act)[:, None] * np.ones(4),
         -0.3,
         hi + 0.3,
-        nodes=800,
+        n_nodes=800,
     )
     assert np.allclose(contour, closed, rtol=1e-7), "NC-partition moments vs ∮ z^k m(z) dz"
 
@@ -298,7 +298,7 @@ def test_gmm_equivalent_and_compression_in_simulation():
     for name, act in [("relu", "relu"), ("ternary", tern)]:
         sc = rmt.gmm_ck_scalars([act], tau0)
         K = rmt.simulate_deep_network(
-            X, [N], [act], rng=5, ntk=False, normalise=False, taus=sc.tau
+            X, [N], [act], rng=5, ntk=False, normalise=False, tau=sc.tau
         ).ck[-1]
         sims[name] = (np.linalg.eigvalsh(K), sc)
     ev_r, sc_r = sims["relu"]
@@ -364,7 +364,7 @@ def test_simulator_is_seeded_and_ntk_trace_matches_the_limit():
 
 
 def test_sample_deep_spectrum_matches_limit_trace_and_validates():
-    ev = rmt.sample_deep_spectrum(150, [0.5, 0.5, 0.5], "tanh", kernel="ntk", seeds=2, rng=1)
+    ev = rmt.sample_deep_spectrum(150, [0.5, 0.5, 0.5], "tanh", kernel="ntk", n_draws=2, rng=1)
     assert ev.shape == (2, 150)
     assert ev.mean() == pytest.approx(rmt.ntk_weights(2, "tanh").trace, rel=0.05), (
         "mean NTK eigenvalue → Σ a^k (n = 150, 2 seeds: 5%)"
@@ -473,10 +473,11 @@ def test_free_mp_moments_match_the_non_crossing_partition_sum():
 
     nu = [Fraction(j + 2, 3) ** j for j in range(1, 13)]
     exact = _nc_moments_bruteforce(nu, Fraction(3, 7), 12)
-    fast = deep_ck._free_mp_moments(np.array([float(v) for v in nu]), 3 / 7)
+    fast = rmt.silverstein_moments(3 / 7, np.array([float(v) for v in nu]))
     assert np.allclose(fast, [float(v) for v in exact], rtol=1e-13, atol=0)
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_high_moments_against_closed_forms():
     # L = 0: both are MP moments (Narayana polynomials, exact integers).
     for k in (1, 50, 100, 200):
@@ -540,8 +541,8 @@ def test_simulators_refuse_sizes_and_bad_controls():
         rmt.simulate_deq(X, 10, rng=1, max_iter=0)
     with pytest.raises(ValueError, match="tol"):
         rmt.simulate_deq(X, 10, rng=1, tol=-1.0)
-    with pytest.raises(ValueError, match="seeds"):
-        rmt.sample_deep_spectrum(10, [0.5], seeds=10**12, rng=0)
+    with pytest.raises(ValueError, match="n_draws"):
+        rmt.sample_deep_spectrum(10, [0.5], n_draws=10**12, rng=0)
 
 
 # ---------------------------------------------------------------- one core per equation
@@ -589,13 +590,29 @@ def test_resolvent_traces_are_one_solve_for_m_and_u():
 
 
 def test_moment_form_of_silverstein_law_agrees_with_silverstein_moment():
-    # deep_ck._free_mp_moments works from the moments of ν (the CK's population is itself a
-    # continuous law); for an atomic ν it must agree with the library's silverstein_moment.
+    # silverstein_moments works from the moments of ν (the CK's population is itself a
+    # continuous law); for an atomic ν it must agree with silverstein_moment, which shares its
+    # recurrence but scales by the largest atom instead of max α_j^{1/j} (so: rounding apart).
     t, w = np.array([0.3, 1.0, 2.5]), np.array([0.2, 0.5, 0.3])
     nu = np.array([np.sum(w * t**j) for j in range(1, 9)])
-    fast = deep_ck._free_mp_moments(nu, 0.8)
+    fast = rmt.silverstein_moments(0.8, nu)
     ref = [rmt.silverstein_moment(k, 0.8, t, w) for k in range(1, 9)]
     assert np.allclose(fast, ref, rtol=1e-12)
+
+
+def test_ck_moments_are_silverstein_moments_layer_by_layer(monkeypatch):
+    # One moment recursion in the library: the deep CK composes silverstein_moments (there used
+    # to be a second recursion in rmtlib.deep.ck, 1e-13 apart from this one).
+    assert not hasattr(deep_ck, "_free_mp_moments")
+    assert np.array_equal(rmt.ck_moments(30, [0.4]), rmt.silverstein_moments(0.4, np.ones(30)))
+    calls = []
+    real = deep_ck.silverstein_moments
+    monkeypatch.setattr(
+        deep_ck, "silverstein_moments", lambda c, nu: calls.append(c) or real(c, nu)
+    )
+    # (the overflow path calls it again on the finite prefix; none here)
+    rmt.ck_moments(10, [0.5, 0.7, 0.6])
+    assert calls == [0.5, 0.7, 0.6], "one Silverstein moment solve per layer"
 
 
 def test_doctest_values_against_independent_routes():

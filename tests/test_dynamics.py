@@ -11,18 +11,18 @@ import rmtlib as rmt
 
 @pytest.mark.parametrize("gamma", [0.3, 0.7, 1.5, 3.0])
 def test_flow_at_infinity_is_ridgeless(gamma):
-    late = rmt.gradient_flow_risk(1e6, gamma, r2=1.0, sigma2=0.5)
-    lim = rmt.ridge_risk(gamma, 0.0, r2=1.0, sigma2=0.5)
+    late = rmt.gradient_flow_risk(1e6, gamma, r2=1.0, noise_var=0.5)
+    lim = rmt.ridge_risk(gamma, 0.0, r2=1.0, noise_var=0.5)
     for f in ("bias", "variance", "train_error"):
         assert getattr(late, f) == pytest.approx(getattr(lim, f), rel=1e-9, abs=1e-12), (
             f"{f}: the flow at t=1e6 must equal the ridgeless limit (quadrature error < 1e-9)"
         )
-    inf = rmt.gradient_flow_risk(np.inf, gamma, r2=1.0, sigma2=0.5)
+    inf = rmt.gradient_flow_risk(np.inf, gamma, r2=1.0, noise_var=0.5)
     assert inf.excess_risk == pytest.approx(lim.excess_risk, rel=1e-14)
 
 
 def test_flow_at_time_zero_is_the_null_estimator():
-    r = rmt.gradient_flow_risk(0.0, 2.0, r2=1.5, sigma2=0.4, init_var=0.3)
+    r = rmt.gradient_flow_risk(0.0, 2.0, r2=1.5, noise_var=0.4, init_var=0.3)
     assert r.bias == pytest.approx(1.8, rel=1e-12), "β_0 = init: risk r2 + σ0²"
     assert r.variance == pytest.approx(0.0, abs=1e-14)
     assert r.train_error == pytest.approx(1.5 + 0.3 + 0.4, rel=1e-12), "‖y - Xᵀβ0‖²/n"
@@ -49,7 +49,7 @@ def test_flow_bias_matches_moment_series_at_small_time():
 
 
 def test_atom_keeps_bias_and_initialisation_forever_when_overparameterised():
-    r = rmt.gradient_flow_risk(np.inf, 4.0, r2=1.0, sigma2=0.0, init_var=0.5)
+    r = rmt.gradient_flow_risk(np.inf, 4.0, r2=1.0, noise_var=0.0, init_var=0.5)
     assert r.bias == pytest.approx(1.5 * 0.75), "the MP atom 1 - 1/γ of (r2 + σ0²) is never learned"
 
 
@@ -60,8 +60,8 @@ def test_gd_with_small_step_tracks_flow():
     np.testing.assert_allclose(gd, flow, rtol=2e-3, err_msg="GD(k, η) ≈ flow(ηk) to O(η)")
 
 
-def test_gd_stability_limit_and_error():
-    assert rmt.gd_stability_limit(4.0) == pytest.approx(2 / 9)
+def test_linear_gd_step_limit_and_error():
+    assert rmt.linear_gd_step_limit(4.0) == pytest.approx(2 / 9)
     with pytest.raises(ValueError, match="stability limit"):
         rmt.gd_risk(10, 4.0, 0.25)
     diverged = rmt.gd_risk(np.array([400]), 4.0, 0.25, require_stable=False).excess_risk
@@ -71,7 +71,7 @@ def test_gd_stability_limit_and_error():
 def test_invalid_inputs_raise():
     with pytest.raises(ValueError, match="t must lie"):
         rmt.gradient_flow_risk(-1.0, 0.5)
-    with pytest.raises(ValueError, match="gamma must lie"):
+    with pytest.raises(ValueError, match="ratio must lie"):
         rmt.gradient_flow_risk(1.0, -0.5)
     with pytest.raises(TypeError, match="integer"):
         rmt.gd_risk(1.5, 0.5, 0.1)
@@ -97,7 +97,7 @@ def test_flow_errors_are_nonnegative_and_bias_decreases(t, gamma, s2, v0):
 @pytest.mark.parametrize("p,n,init_var", [(200, 400, 0.0), (800, 400, 0.5)])
 def test_flow_simulation_matches_theory(p, n, init_var):
     ts = np.logspace(-2, 3, 15)
-    sim = rmt.simulate_linear_dynamics(p, n, ts, 1.0, 1.0, init_var, reps=10, rng=0)
+    sim = rmt.simulate_linear_dynamics(p, n, ts, 1.0, 1.0, init_var, n_draws=10, rng=0)
     th = rmt.gradient_flow_risk(ts, p / n, 1.0, 1.0, init_var)
     np.testing.assert_allclose(
         sim.excess_risk.mean(0),
@@ -115,27 +115,27 @@ def test_flow_simulation_matches_theory(p, n, init_var):
 
 def test_gd_simulation_matches_theory():
     ks = np.arange(0, 300, 20)
-    sim = rmt.simulate_linear_dynamics(800, 400, ks, 1.0, 1.0, eta=0.3, reps=10, rng=0)
+    sim = rmt.simulate_linear_dynamics(800, 400, ks, 1.0, 1.0, step=0.3, n_draws=10, rng=0)
     th = rmt.gd_risk(ks, 2.0, 0.3)
     np.testing.assert_allclose(sim.excess_risk.mean(0), th.excess_risk, atol=0.04)
 
 
 @pytest.mark.parametrize(
-    "p,n,m2,step,reg",
+    "p,n,m2,step,lam",
     [(256, 512, 1.0, 0.01, 0.0), (512, 256, 2.0, 0.05, 0.0), (384, 384, 2.0, 0.1, 0.1)],
 )
-def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, reg):
+def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, lam):
     ts = np.array([0, 1, 5, 20, 100, 500])
-    sim = rmt.simulate_gmm_gd(p, n, m2, ts, step, reg, 0.1, reps=15, rng=1)
-    th = rmt.gmm_gd_error(ts, p / n, m2, step, reg, 0.1)
+    sim = rmt.simulate_gmm_gd(p, n, m2, ts, step, lam, 0.1, n_draws=15, rng=1)
+    th = rmt.gmm_gd_error(ts, p / n, m2, step, lam, 0.1)
     np.testing.assert_allclose(
-        sim["test_error"].mean(0),
+        sim.error.mean(0),
         th.error,
         atol=0.015,
         err_msg="test misclassification: 15 reps, n≈400",
     )
     np.testing.assert_allclose(
-        sim["train_error"].mean(0),
+        sim.train_error.mean(0),
         th.train_error,
         atol=0.02,
         err_msg="train misclassification: 15 reps, n≈400",
@@ -170,13 +170,13 @@ def test_gmm_gd_below_the_spike_threshold_matches_simulation():
     # ‖μ‖² = 0.6 < √c = 1: no outlier, the limit is the bulk one and the spike terms vanish.
     c, m2 = 1.0, 0.6
     bulk = 2 / (1 + np.sqrt(c)) ** 2
-    assert rmt.gd_stability_limit(c, spike=rmt.gmm_spike(c, m2)) == pytest.approx(bulk)
+    assert rmt.linear_gd_step_limit(c, spike=rmt.gmm_spike(c, m2)) == pytest.approx(bulk)
     with pytest.raises(ValueError, match="stability limit"):
         rmt.gmm_gd_error(10, c, m2, 1.01 * bulk)
     step, times = 0.3, [0, 10, 50, 200]
     th = rmt.gmm_gd_error(times, c, m2, step, init_var=0.1)
-    sim = rmt.simulate_gmm_gd(300, 300, m2, times, step, init_var=0.1, reps=20, rng=4)
-    np.testing.assert_allclose(sim["test_error"].mean(0), th.error, atol=0.02)
+    sim = rmt.simulate_gmm_gd(300, 300, m2, times, step, init_var=0.1, n_draws=20, rng=4)
+    np.testing.assert_allclose(sim.error.mean(0), th.error, atol=0.02)
     assert th.error[-1] < 0.45, "below threshold the mixture is still learned (no outlier needed)"
 
 
@@ -187,16 +187,16 @@ def test_flow_at_large_aspect_ratio_reaches_the_ridgeless_limit(gamma):
     lim = rmt.ridge_risk(gamma, 0.0, 1.0, 1.0)
     assert late.bias == pytest.approx(lim.bias, rel=1e-13)
     assert late.variance == pytest.approx(lim.variance, rel=1e-12)
-    with pytest.raises(ValueError, match="gamma must lie in"):
+    with pytest.raises(ValueError, match="ratio must lie in"):
         rmt.gradient_flow_risk(1.0, 1e13)
 
 
 def test_overflowing_results_are_refused_not_returned_as_inf():
     with pytest.raises(ValueError, match="overflows float64"):
         rmt.gradient_flow_risk(1.0, 1.0, r2=1e308, init_var=1e308)
-    with pytest.raises(ValueError, match="eta"):
-        rmt.simulate_linear_dynamics(20, 40, [0, 10**4], eta=3.0, reps=1, rng=0)
+    with pytest.raises(ValueError, match="step"):
+        rmt.simulate_linear_dynamics(20, 40, [0, 10**4], step=3.0, n_draws=1, rng=0)
     # a divergence that stays finite is returned: it is what GD does (chapter 6 shows it)
-    limit = rmt.gd_stability_limit(2.0)
-    d = rmt.simulate_linear_dynamics(60, 30, [0, 50], eta=1.03 * limit, reps=1, rng=0)
+    limit = rmt.linear_gd_step_limit(2.0)
+    d = rmt.simulate_linear_dynamics(60, 30, [0, 50], step=1.03 * limit, n_draws=1, rng=0)
     assert np.isfinite(d.excess_risk).all() and d.excess_risk[0, 1] > d.excess_risk[0, 0]

@@ -19,6 +19,7 @@ TW_MOMENTS = {
 }
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 @pytest.mark.parametrize("beta", [1, 2, 4])
 def test_tracy_widom_moments_match_the_literature(beta):
     x, w = np.polynomial.legendre.leggauss(240)

@@ -118,7 +118,7 @@ def test_readout_risk_linear_case_is_isotropic_ridge():
     for lam in [0.1, 1.0]:
         W = np.sqrt(p) * np.eye(p)
         r = rmt.readout_risk(W, np.eye(p)[3], 4 * p, lam, "linear", "linear", 0.5)
-        ref = rmt.ridge_risk(0.25, lam, sigma2=0.5)
+        ref = rmt.ridge_risk(0.25, lam, noise_var=0.5)
         assert float(r.excess_risk) == pytest.approx(float(ref.excess_risk), rel=1e-9)
         assert r.linear_floor == pytest.approx(0.5, abs=1e-12)
 

@@ -189,6 +189,7 @@ def _moments_from_cumulants(kappa):
     return M[1:]
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_free_sum_moments_match_free_cumulants():
     # Independent reference: free cumulants add under ⊞ (Speicher 1994), and the density's
     # moments by quadrature (Gauss–Legendre in theta on each support interval, x = cosine map:

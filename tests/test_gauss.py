@@ -100,8 +100,8 @@ def test_hermite_coefficients_low_orders_and_parseval(name):
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="unknown activation 'rleu'; known: .*relu"):
         rmt.activation_coefficients("rleu")
-    with pytest.raises(ValueError, match=r"tau must lie in \(0, 1e12\]"):
-        rmt.activation_coefficients("relu", tau=0.0)
+    with pytest.raises(ValueError, match=r"tau2 must lie in \(0, 1e12\]"):
+        rmt.activation_coefficients("relu", tau2=0.0)
     with pytest.raises(ValueError, match="non-finite"):
         rmt.activation_coefficients(lambda t: np.where(t > 2, np.inf, t))
     with pytest.raises(ValueError, match="method"):
@@ -170,7 +170,7 @@ def test_issue_cases_at_extreme_tau():
     assert t.a1 == pytest.approx(
         2 / np.sqrt(2 * np.pi * 1e6), rel=1e-6
     )  # ∫tanh' = 2, times φ(0)/√τ
-    with pytest.raises(ValueError, match="tau = 1000000.0 is too large for 'exp'"):
+    with pytest.raises(ValueError, match="tau2 = 1000000.0 is too large for 'exp'"):
         rmt.activation_coefficients("exp", 1e6)
     assert rmt.activation_coefficients("sin", 1e-6).d0 == pytest.approx(
         1e-18 / 6 * (1 - 1e-6), rel=1e-9

@@ -1,11 +1,11 @@
 """The glossary of parameter names (book/api/glossary.md) is enforced on every public signature.
 
-The glossary's planned convention lists, for each quantity, the one name the library moves to and
-the spellings it replaces. A replaced spelling that is unambiguous (it names nothing else in the
+The glossary's table of names lists, for each quantity, the one name the library uses and the
+spellings it replaced. A replaced spelling that is unambiguous (it names nothing else in the
 new vocabulary) must not appear in any public signature, except in the functions listed in
-``NOT_YET_RENAMED``: the renames still to do, each of which will keep its old keyword as a
-deprecated alias. The list is a ratchet: a new function using an old spelling fails, and a
-function that has been renamed must leave the list.
+``NOT_YET_RENAMED`` (empty: every rename is done, the old keywords are deprecated aliases). The
+list is a ratchet: a new function using an old spelling fails, and a function that has been
+renamed must leave the list.
 """
 
 from __future__ import annotations
@@ -29,51 +29,12 @@ REPLACED = {"gamma", "gammas", "noise", "reg", "reps", "seeds", "n_points", "nod
 #: different quantity from a number of draws; the glossary says so.
 SEED_LISTS = {"monte_carlo"}
 
-NOT_YET_RENAMED = {
-    "gamma": {
-        "finite_width_density",
-        "gd_risk",
-        "gd_stability_limit",
-        "gradient_flow_risk",
-        "ridge_optimal",
-        "ridge_risk",
-    },
-    "gammas": {
-        "ck_density",
-        "ck_moments",
-        "ck_stieltjes",
-        "gd_step_limit",
-        "lazy_training_loss",
-        "ntk_density",
-        "ntk_edges",
-        "ntk_moments",
-        "ntk_stieltjes",
-        "ntk_traces",
-        # new in this release, spelled like its siblings so that the family renames at once
-        "ntk_resolvent_traces",
-        "sample_deep_spectrum",
-    },
-    "n_points": {
-        "cauchy_functional",
-        "circle_contour",
-        "contour_integral",
-        "spike_alignment_contour",
-        "spike_eigenvalue_contour",
-    },
-    "nodes": {"Contour", "lazy_training_loss", "ntk_moments", "spectral_integral"},
-    "noise": {"lazy_training_loss", "one_step_feature_learning", "spectral_training_loss"},
-    "reg": {"gd_stability_limit", "gmm_gd_error", "simulate_gmm_gd"},
-    "reps": {
-        "simulate_gmm_gd",
-        "simulate_learning_curve",
-        "simulate_linear_dynamics",
-        "simulate_model_size",
-        "simulate_ridge",
-    },
-    "seeds": {"sample_deep_spectrum"},
-    "tau0": {"gmm_ck_scalars"},
-    "taus": {"simulate_deep_network"},
-}
+#: ``Contour.nodes`` holds the node positions themselves (``n_nodes`` is their number), not a count.
+NODE_ARRAYS = {"Contour"}
+
+#: Every rename of the planned convention is done; the old spellings are deprecated aliases
+#: (tests/test_deprecations.py). The ratchet stays, empty, so that an old spelling cannot return.
+NOT_YET_RENAMED: dict[str, set[str]] = {}
 
 
 def _public_signatures():
@@ -95,13 +56,15 @@ def _uses():
     found = {}
     for name, sig in _public_signatures():
         for param in sig.parameters:
-            if param in REPLACED and not (param == "seeds" and name in SEED_LISTS):
+            if param == "seeds" and name in SEED_LISTS or param == "nodes" and name in NODE_ARRAYS:
+                continue
+            if param in REPLACED:
                 found.setdefault(param, set()).add(name)
     return found
 
 
 def test_every_replaced_spelling_is_in_the_glossary():
-    table = GLOSSARY.read_text().split("## The planned convention", 1)[1]
+    table = GLOSSARY.read_text().split("## Names", 1)[1].split("## Deprecated spellings", 1)[0]
     replaces = set()
     for row in re.findall(r"^\|(.+)\|\s*$", table, re.M):
         cells = [c.strip() for c in row.split("|")]
@@ -122,3 +85,34 @@ def test_renamed_functions_leave_the_list():
     done = {p: sorted(funcs - uses.get(p, set())) for p, funcs in NOT_YET_RENAMED.items()}
     done = {p: f for p, f in done.items() if f}
     assert not done, f"renamed already: remove from NOT_YET_RENAMED: {done}"
+
+
+#: Spellings that stay in the vocabulary with another meaning, banned from the modules where they
+#: used to mean the replaced quantity: ``tau`` was a variance there (now ``tau2``; ``tau`` is a
+#: standard deviation, in ``deep``), ``eta`` a gradient step (now ``step``; ``eta`` is Im z),
+#: ``sigma2`` and ``tau2`` a label-noise variance (now ``noise_var``; ``sigma2`` is an entry
+#: variance in ``mp``, ``free``, ``edge``).
+BANNED_IN = {
+    "tau": {"gauss", "kernels", "inner_product_kernels", "distance_kernels", "rf", "rf_spectrum"},
+    "eta": {"dynamics", "lazy"},
+    "sigma2": {"ridge", "anisotropic_ridge", "scaling", "dynamics", "lazy", "rf"},
+    "tau2": {"mei_montanari"},
+}
+
+
+def test_no_module_keeps_a_spelling_whose_meaning_changed():
+    found = {}
+    for spelling, modules in BANNED_IN.items():
+        for mod in modules:
+            module = importlib.import_module(f"rmtlib.{mod}")
+            for name in module.__all__:
+                obj = getattr(module, name)
+                if getattr(obj, "__module__", None) != module.__name__ or not callable(obj):
+                    continue  # a re-export is checked in its own module
+                try:
+                    params = inspect.signature(obj).parameters
+                except (TypeError, ValueError):
+                    continue
+                if spelling in params:
+                    found.setdefault(spelling, []).append(f"{mod}.{name}")
+    assert not found, f"a keyword whose meaning is another one in these modules: {found}"

@@ -117,7 +117,7 @@ def test_kernels_module_reexports_the_moved_names():
 def test_ratios_and_scales_out_of_range_are_refused_naming_them():
     with pytest.raises(ValueError, match=r"n_over_p must lie in \[1e-12, 1e\+12\]"):
         rmt.rf_kernel_bulk_edges("relu", 1e300)
-    with pytest.raises(ValueError, match=r"ratio must lie in \[1e-12, 1e\+12\]"):
+    with pytest.raises(ValueError, match=r"n_over_p must lie in \[1e-12, 1e\+12\]"):
         rmt.inner_product_kernel_edges(np.exp, 1e300)
     with pytest.raises(ValueError, match=r"covariances must lie in \[0, 1e\+100\]"):
         rmt.distance_kernel_tau([0, 1], np.full((2, 3), 1e300))

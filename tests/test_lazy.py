@@ -10,7 +10,7 @@ GAM = [0.5, 0.5]
 
 
 def test_loss_at_time_zero_is_label_energy():
-    assert rmt.lazy_training_loss(0.0, GAM, noise=0.3, snr=2.0) == pytest.approx(2.3, abs=1e-9)
+    assert rmt.lazy_training_loss(0.0, GAM, noise_var=0.3, snr=2.0) == pytest.approx(2.3, abs=1e-9)
 
 
 def test_contour_integral_matches_density_quadrature():
@@ -28,7 +28,7 @@ def test_pure_noise_and_structured_losses_match_simulation():
     n, d0 = 500, 1000
     t = np.array([0.1, 0.3, 1.0, 3.0])
     th_noise = rmt.lazy_training_loss(t, GAM)
-    th_sig = rmt.lazy_training_loss(t, GAM, noise=0.0, snr=1.0)
+    th_sig = rmt.lazy_training_loss(t, GAM, noise_var=0.0, snr=1.0)
     noise, sig = [], []
     for seed in range(2):
         X0 = rmt.sphere_data(d0, n, rng=20 + seed)
@@ -91,7 +91,7 @@ def test_one_step_feature_learning_spike_and_alignment():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="t must"):
         rmt.lazy_training_loss(-1.0, GAM)
-    with pytest.raises(ValueError, match="eta"):
+    with pytest.raises(ValueError, match="step"):
         rmt.one_step_feature_learning(-1.0, rng=0)
     with pytest.raises(ValueError, match="singular"):
         rmt.lazy_predictions(np.zeros((2, 2)), np.zeros((2, 2)), np.ones(2), np.inf)

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 # Kernels that every x86-64 OpenBLAS build has (DYNAMIC_ARCH); the first that differs is used.
 KERNELS = ("Sandybridge", "Nehalem", "Prescott")
@@ -30,6 +32,9 @@ def _kernels(env):
     return [str(k).lower() for k in json.loads(out.stdout)]
 
 
+# nbval of every chapter (minutes): not part of the fast loop, like nbval itself
+@pytest.mark.slow
+@pytest.mark.nbval
 def test_chapters_pass_nbval_under_another_blas_kernel():
     base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     native = _kernels(base)

@@ -145,9 +145,9 @@ def test_mei_montanari_matches_simulation_at_moderate_d():
     d = 150
     for N, lam in [(300, 1e-3), (75, 1e-2), (600, 0.1)]:
         sim = rmt.mei_montanari_simulate(
-            d, N, 2 * d, lam, F1sq=1.0, tau2=0.2, rng=2, n_draws=6, n_test=1000
+            d, N, 2 * d, lam, F1sq=1.0, noise_var=0.2, rng=2, n_draws=6, n_test=1000
         )
-        th = rmt.mei_montanari_risk(N / d, 2.0, lam, F1sq=1.0, tau2=0.2)
+        th = rmt.mei_montanari_risk(N / d, 2.0, lam, F1sq=1.0, noise_var=0.2)
         se = sim.std() / np.sqrt(sim.size)
         assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, (
             f"N={N}: sim {sim.mean():.3f} vs theory {float(th.excess_risk):.3f}"
@@ -163,7 +163,7 @@ def test_mei_montanari_bias_variance_nonnegative_and_chi_negative(psi1, psi2, lo
 
 def test_mei_montanari_large_ridge_limit_is_the_null_predictor():
     # λ → ∞: â → 0, so the excess risk tends to ‖f‖² = F1² + F⋆² and the variance to 0.
-    r = rmt.mei_montanari_risk([0.5, 2.0, 5.0], 2.0, 1e6, F1sq=1.0, Fstar_sq=0.5, tau2=0.3)
+    r = rmt.mei_montanari_risk([0.5, 2.0, 5.0], 2.0, 1e6, F1sq=1.0, Fstar_sq=0.5, noise_var=0.3)
     assert np.allclose(r.bias, 1.0, rtol=1e-4) and np.allclose(r.variance, 0.0, atol=1e-4)
     assert np.allclose(r.excess_risk, 1.5, rtol=1e-4)
 
@@ -189,9 +189,9 @@ def test_mei_montanari_nonlinear_target_acts_as_noise_in_simulation():
     # size correction seen at this d (6%).
     d, N, n = 120, 240, 240
     sim = rmt.mei_montanari_simulate(
-        d, N, n, 0.05, F1sq=1.0, Fstar_sq=0.5, tau2=0.1, rng=5, n_draws=8, n_test=1000
+        d, N, n, 0.05, F1sq=1.0, Fstar_sq=0.5, noise_var=0.1, rng=5, n_draws=8, n_test=1000
     )
-    th = rmt.mei_montanari_risk(N / d, n / d, 0.05, F1sq=1.0, Fstar_sq=0.5, tau2=0.1)
+    th = rmt.mei_montanari_risk(N / d, n / d, 0.05, F1sq=1.0, Fstar_sq=0.5, noise_var=0.1)
     se = sim.std() / np.sqrt(sim.size)
     assert abs(sim.mean() - th.excess_risk) < 4 * se + 0.06 * th.excess_risk, (
         f"sim {sim.mean():.3f} vs theory {float(th.excess_risk):.3f}"

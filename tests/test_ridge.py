@@ -10,7 +10,7 @@ import rmtlib as rmt
 
 @pytest.mark.parametrize("gamma", [0.2, 0.5, 0.8])
 def test_ridgeless_underparameterised_closed_form(gamma):
-    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, sigma2=0.7)
+    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, noise_var=0.7)
     assert r.bias == 0.0
     assert r.variance == pytest.approx(0.7 * gamma / (1 - gamma), rel=1e-14)
     assert r.train_error == pytest.approx(0.7 * (1 - gamma), rel=1e-14)
@@ -18,7 +18,7 @@ def test_ridgeless_underparameterised_closed_form(gamma):
 
 @pytest.mark.parametrize("gamma", [1.5, 2.0, 5.0])
 def test_ridgeless_overparameterised_closed_form(gamma):
-    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, sigma2=0.7)
+    r = rmt.ridge_risk(gamma, 0.0, r2=2.0, noise_var=0.7)
     assert r.bias == pytest.approx(2.0 * (1 - 1 / gamma), rel=1e-14)
     assert r.variance == pytest.approx(0.7 / (gamma - 1), rel=1e-14)
     assert r.train_error == 0.0
@@ -26,8 +26,8 @@ def test_ridgeless_overparameterised_closed_form(gamma):
 
 @pytest.mark.parametrize("gamma", [0.3, 0.9, 1.1, 3.0])
 def test_ridge_tends_to_ridgeless_as_lambda_vanishes(gamma):
-    small = rmt.ridge_risk(gamma, 1e-9, r2=1.0, sigma2=0.5)
-    limit = rmt.ridge_risk(gamma, 0.0, r2=1.0, sigma2=0.5)
+    small = rmt.ridge_risk(gamma, 1e-9, r2=1.0, noise_var=0.5)
+    limit = rmt.ridge_risk(gamma, 0.0, r2=1.0, noise_var=0.5)
     for f in ("bias", "variance", "train_error"):
         assert getattr(small, f) == pytest.approx(getattr(limit, f), rel=1e-5, abs=1e-9), (
             f"{f}: λ=1e-9 must be within 1e-5 (relative) of the ridgeless limit (linear in λ, "
@@ -78,8 +78,8 @@ def test_optimal_ridge_removes_double_descent():
 def test_anisotropic_reduces_to_isotropic_with_identity_covariance(gamma, lam):
     n = 400
     p = int(gamma * n)
-    a = rmt.anisotropic_ridge_risk(n, np.ones(p), np.full(p, 1.3 / p), lam, sigma2=0.6)
-    r = rmt.ridge_risk(gamma, lam, r2=1.3, sigma2=0.6)
+    a = rmt.anisotropic_ridge_risk(n, np.ones(p), np.full(p, 1.3 / p), lam, noise_var=0.6)
+    r = rmt.ridge_risk(gamma, lam, r2=1.3, noise_var=0.6)
     for f in ("bias", "variance", "excess_risk", "train_error"):
         assert getattr(a, f) == pytest.approx(getattr(r, f), rel=1e-10, abs=1e-12), (
             f"{f}: the κ formulas with Σ = I must equal the m(-λ) formulas to 1e-10"
@@ -129,7 +129,7 @@ def test_bias_decreases_with_sample_size(a, b, lam):
 
 
 def test_variance_increases_with_gamma_below_one_at_fixed_lambda():
-    v = rmt.ridge_risk(np.linspace(0.1, 0.9, 20), 0.01, sigma2=1.0).variance
+    v = rmt.ridge_risk(np.linspace(0.1, 0.9, 20), 0.01, noise_var=1.0).variance
     assert np.all(np.diff(v) > 0)
 
 
@@ -137,7 +137,7 @@ def test_simulation_matches_isotropic_theory():
     lam = np.array([0.0, 0.1, 1.0])
     for p, n in [(150, 300), (600, 300)]:
         sim = rmt.simulate_ridge(
-            n, np.ones(p), np.full(p, 1.0 / p), lam, sigma2=0.5, reps=10, rng=1
+            n, np.ones(p), np.full(p, 1.0 / p), lam, noise_var=0.5, n_draws=10, rng=1
         )
         th = rmt.ridge_risk(p / n, lam, 1.0, 0.5)
         for f in ("bias", "variance", "train_error"):
@@ -154,8 +154,8 @@ def test_simulation_matches_kappa_theory_for_power_law_covariance():
     t = np.arange(1, p + 1) ** -1.5
     e = np.arange(1, p + 1) ** -0.5
     lam = np.array([0.0, 1e-3, 1e-1])
-    sim = rmt.simulate_ridge(n, t, e, lam, sigma2=0.1, reps=20, rng=3)
-    th = rmt.anisotropic_ridge_risk(n, t, e, lam, sigma2=0.1)
+    sim = rmt.simulate_ridge(n, t, e, lam, noise_var=0.1, n_draws=20, rng=3)
+    th = rmt.anisotropic_ridge_risk(n, t, e, lam, noise_var=0.1)
     rel = np.abs(sim.excess_risk.mean(0) / th.excess_risk - 1)
     assert np.all(rel < 0.06), f"κ theory vs simulation (n=200, 20 reps): relative gaps {rel}"
     rel_tr = np.abs(sim.train_error.mean(0)[1:] / th.train_error[1:] - 1)
@@ -167,7 +167,7 @@ def test_simulator_conditional_expectations_match_brute_force_ridge():
     p, n, lam, s2 = 30, 20, 0.3, 0.8
     t = np.linspace(0.5, 2.0, p)
     beta = np.sqrt(np.full(p, 1.0 / p))
-    sim = rmt.simulate_ridge(n, t, beta**2, lam, s2, reps=1, rng=np.random.default_rng(5))
+    sim = rmt.simulate_ridge(n, t, beta**2, lam, s2, n_draws=1, rng=np.random.default_rng(5))
     X = np.sqrt(t)[:, None] * np.random.default_rng(5).standard_normal((1, p, n))[0]
     A = X @ X.T / n + lam * np.eye(p)
     eps = np.sqrt(s2) * rng.standard_normal((20000, n))
@@ -181,7 +181,7 @@ def test_simulator_conditional_expectations_match_brute_force_ridge():
 def test_invalid_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="lam must lie"):
         rmt.ridge_risk(0.5, -0.1)
-    with pytest.raises(ValueError, match="gamma must lie"):
+    with pytest.raises(ValueError, match="ratio must lie"):
         rmt.ridge_risk(0.0, 0.1)
     with pytest.raises(ValueError, match="same length"):
         rmt.anisotropic_ridge_risk(10, np.ones(5), np.ones(4), 0.1)
@@ -245,7 +245,7 @@ def test_ridge_risk_refuses_an_overflowing_result():
 
 def test_anisotropic_risk_at_huge_ridge_is_the_null_estimator():
     t, e = np.array([1e200, 1.0, 0.5]), np.array([0.0, 0.3, 0.2])
-    r = rmt.anisotropic_ridge_risk(10, t, e, 1e300, sigma2=0.5)
+    r = rmt.anisotropic_ridge_risk(10, t, e, 1e300, noise_var=0.5)
     # κ = λ(1 + O(1e-100)): the data are ignored and the risk is Σ t θ² = 0.4
     assert r.kappa >= 1e300 and r.bias == pytest.approx(0.3 + 0.1, rel=1e-12)
     assert r.train_error == pytest.approx(0.4 + 0.5, rel=1e-12)
@@ -255,7 +255,7 @@ def test_simulate_ridge_refuses_spectra_below_round_off():
     # 1e300 next to 1: the unit directions' sample eigenvalues are below the eigensolver's
     # round-off and would count as never learned (bias 0.75 where it is about 0.4).
     with pytest.raises(ValueError, match="spans too many decades"):
-        rmt.simulate_ridge(10, [1e300, 1, 1, 1], np.full(4, 0.25), 1.0, reps=2, rng=0)
+        rmt.simulate_ridge(10, [1e300, 1, 1, 1], np.full(4, 0.25), 1.0, n_draws=2, rng=0)
 
 
 def test_sample_covariance_eigenpairs_primal_and_dual_agree():

@@ -83,7 +83,7 @@ def test_optimal_ridge_beats_ridgeless_and_fixed_ridge():
 
 def test_learning_curve_simulation_matches_theory():
     n = np.array([50, 100, 200])
-    sim = rmt.simulate_learning_curve(n, 1.5, 1.0, 1000, reps=20, rng=2)
+    sim = rmt.simulate_learning_curve(n, 1.5, 1.0, 1000, n_draws=20, rng=2)
     th = rmt.learning_curve(n.astype(float), 1.5, 1.0, 1000).excess_risk
     rel = np.abs(sim.mean(1) / th - 1)
     assert np.all(rel < 0.1), f"ridgeless power-law learning curve, 20 reps: rel gaps {rel}"
@@ -91,7 +91,7 @@ def test_learning_curve_simulation_matches_theory():
 
 def test_model_size_simulation_matches_theory():
     N = np.array([25, 50, 100])
-    sim = rmt.simulate_model_size(N, 1.5, 1.0, 800, reps=20, rng=4)
+    sim = rmt.simulate_model_size(N, 1.5, 1.0, 800, n_draws=20, rng=4)
     th = rmt.model_size_curve(N.astype(float), 1.5, 1.0, 800)
     rel = np.abs(sim.mean(1) / th - 1)
     assert np.all(rel < 0.08), f"random-projection error, 20 reps: relative gaps {rel}"

@@ -13,7 +13,7 @@ import rmtlib as rmt
 def test_trapezoid_rule_is_exact_for_residues(k, centre, r):
     # (1/2πi)∮ z^k/(z - z0) dz = z0^k for z0 inside the circle
     z0 = centre + 0.5 * r
-    val = rmt.contour_integral(lambda z: z**k / (z - z0), centre, r, n_points=128)
+    val = rmt.contour_integral(lambda z: z**k / (z - z0), centre, r, n_nodes=128)
     assert abs(val - z0**k) < 1e-9 * max(1.0, abs(z0) ** k + (abs(centre) + r) ** k)
 
 
@@ -49,7 +49,7 @@ def test_cauchy_integral_recovers_the_eigenspectral_functional():
     # a contour around the whole bulk: the sum over many eigenvalues
     a_lo = lam[0] - 0.1
     b_hi = (lam[-2] + lam[-1]) / 2
-    val = rmt.cauchy_functional(R.trace, (a_lo + b_hi) / 2, (b_hi - a_lo) / 2, n_points=2000)
+    val = rmt.cauchy_functional(R.trace, (a_lo + b_hi) / 2, (b_hi - a_lo) / 2, n_nodes=2000)
     assert abs(val - 39) < 1e-6
 
 
@@ -66,4 +66,4 @@ def test_invalid_contours_and_resolvents_are_rejected():
     with pytest.raises(ValueError, match="symmetric"):
         rmt.EmpiricalResolvent([[1.0, 2.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match="finite"), np.errstate(all="ignore"):
-        rmt.contour_integral(lambda z: 1 / (z - 1.5), 1.0, 0.5, n_points=8)
+        rmt.contour_integral(lambda z: 1 / (z - 1.5), 1.0, 0.5, n_nodes=8)

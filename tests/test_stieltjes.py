@@ -328,6 +328,7 @@ def _density_reference(x, c, t, dps=20):
         return float(mm.imag / mpmath.pi)
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_density_with_atoms_over_six_decades_matches_high_precision_continuation():
     # Issue 12: 10 of 64 interior points returned exactly 0 (e.g. x = 2.2, density ≈ 0.033).
     t = np.logspace(-3, 3, 50)
@@ -340,6 +341,7 @@ def test_density_with_atoms_over_six_decades_matches_high_precision_continuation
     assert np.all(rmt.silverstein_density(grid, 0.5, t) > 0), "the support is [~0, ~3000]"
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_density_with_many_bulks_at_small_ratio_converges():
     # Issue 12: ConvergenceError at valid points for c = 0.05. Inside the bulks the value matches
     # the reference; in the gaps it is 0 (the reference is O(1e-25), its final Im z).

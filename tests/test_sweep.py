@@ -37,7 +37,7 @@ def ridge_cell(n, gamma, rng):
     """A cell with a real workload: data, an eigendecomposition, a risk (one draw)."""
     p = round(gamma * n)
     return rmt.simulate_ridge(
-        n, np.ones(p), np.full(p, 1.0 / p), [0.0, 0.1], 0.25, reps=1, rng=rng
+        n, np.ones(p), np.full(p, 1.0 / p), [0.0, 0.1], 0.25, n_draws=1, rng=rng
     ).excess_risk[0]
 
 
@@ -79,6 +79,7 @@ def test_processes_agree_exactly_with_serial():
     assert np.array_equal(np.asarray(serial), np.asarray(on_pool))
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_dask_client_and_address_agree_exactly_with_serial_and_processes(cluster):
     lc, client = cluster
     serial = rmt.monte_carlo(ridge_cell, GRID, SEEDS)
@@ -124,11 +125,11 @@ def test_simulate_ridge_gives_the_batched_numbers_on_every_executor(cluster):
     _, client = cluster
     args = (60, np.ones(120), np.full(120, 1 / 120), [0.0, 0.05, 1.0], 0.25)
     gen = np.random.default_rng(11)
-    batched = rmt.simulate_ridge(*args, reps=5, rng=gen)
+    batched = rmt.simulate_ridge(*args, n_draws=5, rng=gen)
     after = gen.standard_normal(3)
     for executor in (2, client):
         gen = np.random.default_rng(11)
-        got = rmt.simulate_ridge(*args, reps=5, rng=gen, executor=executor)
+        got = rmt.simulate_ridge(*args, n_draws=5, rng=gen, executor=executor)
         for field in batched._fields:
             assert getattr(got, field).shape == (5, 3)
             assert np.array_equal(getattr(got, field), getattr(batched, field)), field

@@ -27,6 +27,7 @@ from rmtlib import (
     kernels,
     mp,
     silverstein,
+    silverstein_moments,
     sim,
     spectral,
     spiked,
@@ -36,6 +37,7 @@ from rmtlib import (
 MODULES = (
     mp,
     silverstein,
+    silverstein_moments,
     stieltjes,
     spectral,
     spiked,
@@ -158,6 +160,8 @@ REGISTRY = [
         rmt.silverstein_density, 1.0, 0.5, THREE, None, valid={"x": REAL_ARG, "pop_eigs": {"zero"}}
     ),
     case(rmt.silverstein_moment, 3, 0.5, THREE, None, valid={"k": {"zero"}, "pop_eigs": {"zero"}}),
+    # zero moments: exact (the affected terms vanish; all zero is ν = δ₀)
+    case(rmt.silverstein_moments, 0.5, [1.0, 1.5, 2.75], valid={"pop_moments": {"zero"}}),
     case(rmt.qbar_eigenvalues, -1.0, 0.1, THREE, None, valid={"z": Z_ARG, "pop_eigs": {"zero"}}),
     case(
         rmt.qbar_quadratic_form,
@@ -202,7 +206,7 @@ REGISTRY = [
         lambda z: rmt.mp_stieltjes(z, 0.5),
         0.0,
         3.1,
-        nodes=64,
+        n_nodes=64,
         valid={"lower": {"zero", "negative"}},
     ),
     case(rmt.EmpiricalResolvent, M3, name="EmpiricalResolvent", valid={"M": {"zero", "negative"}}),
@@ -459,6 +463,7 @@ def test_memory_budget_setter_and_context_restore():
     assert rmt.get_memory_budget() == old
 
 
+@pytest.mark.slow  # 2-6 s measured in the fast loop (CONTRIBUTING: marks by time)
 def test_memory_budget_from_environment():
     code = "import rmtlib as r; print(r.get_memory_budget())"
     env = {**os.environ, "RMTLIB_MEMORY_BUDGET": "64M"}

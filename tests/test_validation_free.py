@@ -8,9 +8,9 @@ import pytest
 from sweep import case, check, items, start_tracing, unswept
 
 import rmtlib as rmt
-from rmtlib import free, products
+from rmtlib import free, free_transforms, products
 
-MODULES = (free, products)
+MODULES = (free, free_transforms, products)
 REAL_ARG = {"negative", "zero", "huge", "wrong_shape", "empty"}
 VEC = {"wrong_shape", "empty"}
 

@@ -18,6 +18,7 @@ from rmtlib import (
     anisotropic_ridge,
     deep,
     dynamics,
+    gmm_dynamics,
     lazy,
     mei_montanari,
     rf,
@@ -26,7 +27,18 @@ from rmtlib import (
     scaling,
 )
 
-MODULES = (ridge, anisotropic_ridge, dynamics, scaling, rf_spectrum, rf, mei_montanari, deep, lazy)
+MODULES = (
+    ridge,
+    anisotropic_ridge,
+    dynamics,
+    gmm_dynamics,
+    scaling,
+    rf_spectrum,
+    rf,
+    mei_montanari,
+    deep,
+    lazy,
+)
 # rmtlib.deep is a subpackage: its functions are defined in (and found through) its modules.
 MODULES += (deep.normalised, deep.ck, deep.ntk, deep.simulate, deep.gmm, deep.deq)
 
@@ -58,16 +70,16 @@ REGISTRY = [
         0.5,
         1.0,
         valid={
-            "gamma": VEC | {"huge"},
+            "ratio": VEC | {"huge"},
             "lam": VEC | {"zero", "huge"},
             "r2": VEC | {"zero", "huge"},
-            "sigma2": VEC | {"zero", "huge"},
+            "noise_var": VEC | {"zero", "huge"},
         },
     ),
     case(
         rmt.ridge_optimal,
         0.5,
-        valid={"gamma": VEC | {"huge"}, "r2": VEC | {"huge"}, "sigma2": VEC | {"huge"}},
+        valid={"ratio": VEC | {"huge"}, "r2": VEC | {"huge"}, "noise_var": VEC | {"huge"}},
     ),
     # huge n, λ or eigenvalue: κ is exact (κ → λ, t/(t + κ) → 1)
     case(
@@ -91,7 +103,7 @@ REGISTRY = [
         valid={
             "n": VEC | {"huge"},
             "lam": VEC | {"zero", "huge"},
-            "sigma2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
             "pop_eigs": {"zero", "huge"},
             "target_energy": {"zero", "huge"},
         },
@@ -104,11 +116,11 @@ REGISTRY = [
         EN,
         1.0,
         0.5,
-        reps=2,
+        n_draws=2,
         rng=0,
         valid={
             "lam": VEC | {"zero", "huge"},
-            "sigma2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
             "pop_eigs": {"zero"},
             "target_energy": {"zero", "huge"},
         },
@@ -122,11 +134,11 @@ REGISTRY = [
     # dynamics
     # 2/(max(bulk edge, spike) + reg) is exact for huge values too (it underflows gracefully)
     case(
-        rmt.gd_stability_limit,
+        rmt.linear_gd_step_limit,
         0.5,
         valid={
-            "gamma": VEC | {"huge"},
-            "reg": VEC | {"zero", "huge"},
+            "ratio": VEC | {"huge"},
+            "lam": VEC | {"zero", "huge"},
             "spike": VEC | {"zero", "huge"},
         },
     ),
@@ -137,9 +149,9 @@ REGISTRY = [
         0.5,
         valid={
             "t": VEC | {"zero", "huge", "posinf"},
-            "gamma": VEC,
+            "ratio": VEC,
             "r2": {"zero", "huge"},
-            "sigma2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
             "init_var": {"zero", "huge"},
         },
     ),
@@ -150,10 +162,10 @@ REGISTRY = [
         0.1,
         valid={
             "k": VEC | {"zero"},
-            "gamma": VEC,
-            "eta": VEC,
+            "ratio": VEC,
+            "step": VEC,
             "r2": {"zero", "huge"},
-            "sigma2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
             "init_var": {"zero", "huge"},
         },
     ),
@@ -162,12 +174,12 @@ REGISTRY = [
         6,
         8,
         [0.0, 1.0],
-        reps=2,
+        n_draws=2,
         rng=0,
         valid={
             "times": {"zero", "huge"},
             "r2": {"zero", "huge"},
-            "sigma2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
             "init_var": {"zero", "huge"},
         },
     ),
@@ -178,7 +190,7 @@ REGISTRY = [
         0.5,
         1.0,
         0.01,
-        valid={"t": VEC | {"zero"}, "reg": {"zero"}, "init_var": {"zero", "huge"}},
+        valid={"t": VEC | {"zero"}, "lam": {"zero"}, "init_var": {"zero", "huge"}},
     ),
     case(
         rmt.simulate_gmm_gd,
@@ -187,9 +199,9 @@ REGISTRY = [
         1.0,
         [0, 5],
         0.05,
-        reps=2,
+        n_draws=2,
         rng=0,
-        valid={"times": {"zero"}, "reg": {"zero"}, "init_var": {"zero", "huge"}},
+        valid={"times": {"zero"}, "lam": {"zero"}, "init_var": {"zero", "huge"}},
     ),
     # scaling
     case(rmt.power_law_spectrum, 5, 2.0, valid={"a": {"huge"}}),
@@ -204,7 +216,7 @@ REGISTRY = [
             "n": VEC | {"huge"},
             "b": {"zero", "huge"},
             "lam": VEC | {"zero", "huge"},  # huge λ: κ → λ, the exact limit
-            "sigma2": {"zero", "huge"},  # linear
+            "noise_var": {"zero", "huge"},  # linear
         },
     ),
     case(
@@ -226,11 +238,13 @@ REGISTRY = [
         1.5,
         1.0,
         30,
-        reps=2,
+        n_draws=2,
         rng=0,
-        valid={"b": {"zero", "huge"}, "lam": {"zero", "huge"}, "sigma2": {"zero", "huge"}},
+        valid={"b": {"zero", "huge"}, "lam": {"zero", "huge"}, "noise_var": {"zero", "huge"}},
     ),
-    case(rmt.simulate_model_size, [5], 1.5, 1.0, 20, reps=2, rng=0, valid={"b": {"zero", "huge"}}),
+    case(
+        rmt.simulate_model_size, [5], 1.5, 1.0, 20, n_draws=2, rng=0, valid={"b": {"zero", "huge"}}
+    ),
     # rf (data and labels: zero and negative entries are valid data; counts of features: the
     # deterministic equivalents hold for any N, 10**12 included; λ = 1e300: every error is the
     # mean square of the labels, computed exactly)
@@ -323,7 +337,7 @@ REGISTRY = [
             "lam": VEC | {"zero", "huge"},
             "F1sq": {"zero", "huge"},
             "Fstar_sq": {"zero", "huge"},
-            "tau2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
         },
     ),
     case(
@@ -339,7 +353,7 @@ REGISTRY = [
             "lam": VEC | {"zero", "huge"},
             "F1sq": {"zero", "huge"},
             "Fstar_sq": {"zero", "huge"},
-            "tau2": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
         },
     ),
     # deep
@@ -401,7 +415,7 @@ REGISTRY = [
         0.5,
         GAM0,
         # huge t: the loss's exact limit 0 (no zero NTK eigenvalue); huge noise/snr scale it
-        valid={"t": VEC | {"zero", "huge"}, "noise": {"zero", "huge"}, "snr": {"zero", "huge"}},
+        valid={"t": VEC | {"zero", "huge"}, "noise_var": {"zero", "huge"}, "snr": {"zero", "huge"}},
     ),
     case(
         rmt.empirical_training_loss,
@@ -433,7 +447,7 @@ REGISTRY = [
         10,
         20,
         rng=0,
-        valid={"eta": {"zero"}, "noise": {"zero"}},
+        valid={"step": {"zero"}, "noise_var": {"zero"}},
     ),
     # added with the chapter 4, 8 and 11 rewrites
     # a zero or huge sample eigenvalue adds exactly 0 or 1 to df1; huge n or λ: κ̂ → λ exactly
@@ -454,7 +468,7 @@ REGISTRY = [
         valid={
             "t": VEC | {"zero", "huge"},
             "eigenvalues": {"zero", "huge"},
-            "noise": {"zero", "huge"},
+            "noise_var": {"zero", "huge"},
         },
     ),
 ]

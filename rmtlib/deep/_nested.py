@@ -12,16 +12,16 @@ from ..mp import mp_stieltjes
 MAX_RATIO = 1e6
 
 
-def check_gammas(gammas):
-    g = np.atleast_1d(V.finite_real("gammas", gammas)).astype(float)
+def check_layer_ratios(layer_ratios):
+    g = np.atleast_1d(V.finite_real("layer_ratios", layer_ratios)).astype(float)
     if g.ndim != 1 or g.size < 1:
         raise ValueError(
-            "gammas must be a sequence (γ₀, γ₁, …, γ_L) of length L + 1 >= 1 "
-            f"(depth L >= 0); got {gammas!r}"
+            "layer_ratios must be a sequence (γ₀, γ₁, …, γ_L) of length L + 1 >= 1 "
+            f"(depth L >= 0); got {layer_ratios!r}"
         )
     if np.any(g <= 0) or np.any(g > MAX_RATIO):
         raise ValueError(
-            f"every ratio in gammas must lie in (0, {MAX_RATIO:g}] (a layer more than a million "
+            f"every ratio in layer_ratios must lie in (0, {MAX_RATIO:g}] (a layer more than a million "
             f"times narrower than n is beyond what the nested solvers resolve); got {g.tolist()}"
         )
     return g

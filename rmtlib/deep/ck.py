@@ -6,9 +6,10 @@ import numpy as np
 from scipy import special
 
 from .. import _validate as V
+from ..silverstein_moments import silverstein_moments
 from ..stieltjes import silverstein_solve
 from ._nested import (
-    check_gammas,
+    check_layer_ratios,
     check_moment_order,
     continuation_solve,
     finish,
@@ -93,7 +94,8 @@ def _ck_scaled(z, gammas, shifts, slopes, scale, tol):
     return _ck_solve(z / scale, gammas, shifts / scale, slopes, tol) / scale
 
 
-def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ck_stieltjes(z, layer_ratios, activation="relu", *, tol=1e-12):
     """Limiting Stieltjes transform :math:`\\frac1n\\operatorname{tr}(X_L^\\top X_L-zI)^{-1}` of the deep CK.
 
     Parameters
@@ -101,7 +103,7 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     z : complex or array_like
         Spectral argument(s): ``Im z != 0``, or real outside a rigorous enclosure
         ``[0, U]`` of the support (negative reals are always fine).
-    gammas : sequence of float > 0, length L + 1
+    layer_ratios : sequence of float > 0, length L + 1
         ``(γ₀, γ₁, …, γ_L)`` with ``γ₀ = n/d₀`` (input Gram) and ``γ_ℓ = n/d_ℓ`` (hidden layers).
     activation : str or callable
         Normalised internally to zero mean and unit variance under N(0, 1).
@@ -139,7 +141,7 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     0.585429
     """
     tol = V.tolerance("tol", tol)
-    g = check_gammas(gammas)
+    g = check_layer_ratios(layer_ratios)
     b = normalised_activation(activation).b
     shifts, slopes = layer_maps(g, b)
     slopes = np.where(slopes < 1e-14, 0.0, slopes)
@@ -147,14 +149,15 @@ def ck_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     return finish(_ck_solve(zz, g, shifts, slopes, tol), flip)
 
 
-def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ck_density(x, layer_ratios, activation="relu", *, eta=1e-6, tol=1e-12):
     """Density of the limiting deep-CK spectrum, :math:`\\rho(x)=\\Im m(x+i\\eta)/\\pi`.
 
     Parameters
     ----------
     x : array_like of float
         Real grid.
-    gammas, activation : as in :func:`ck_stieltjes`.
+    layer_ratios, activation : as in :func:`ck_stieltjes`.
     eta : float > 0
         Distance to the real axis of the inversion (1e-6 by default).
 
@@ -178,7 +181,7 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     0.3372
     """
     tol = V.tolerance("tol", tol)
-    g = check_gammas(gammas)
+    g = check_layer_ratios(layer_ratios)
     eta = V.positive_scalar("eta", eta)
     x = V.finite_real("x", x)
     b = normalised_activation(activation).b
@@ -187,31 +190,6 @@ def ck_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     m = _ck_solve(np.atleast_1d(x) + 1j * eta, g, shifts, slopes, tol)
     out = np.maximum(m.imag / np.pi, 0.0)
     return float(out[0]) if x.ndim == 0 else out
-
-
-def _free_mp_moments(nu, gamma):
-    """Moments 1..k of MP_γ ⊠ ν from those of ν (nu[j-1] = E t^j), in O(k³) operations.
-
-    The n × n law MP_γ ⊠ ν is 1/γ times the d × d companion (a free compound Poisson law) minus
-    its atom, whose free cumulants are κ_j = γ ν_j; moments follow from free cumulants by the
-    functional equation M(z) = 1 + Σ_s κ_s (z M(z))^s, i.e.
-    m_n = Σ_s κ_s [z^{n-s}] M(z)^s. Every term is >= 0: no cancellation at high order.
-    (The same sum over non-crossing partitions as
-    Σ_{π ∈ NC(k)} γ^{|π|-1} Π_{V ∈ π} ν_{|V|}, without enumerating them.)
-    """
-    k = len(nu)
-    kappa = gamma * np.asarray(nu, dtype=float)
-    m = np.zeros(k + 1)
-    m[0] = 1.0
-    # P[s, j] = [z^j] M(z)^s for s = 0..k, filled one column j at a time.
-    P = np.zeros((k + 1, k + 1))
-    P[:, 0] = 1.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for n in range(1, k + 1):
-            s = np.arange(1, n + 1)
-            m[n] = kappa[:n] @ P[s, n - s]
-            P[1:, n] = np.cumsum(P[:k, n - 1 :: -1] @ m[1 : n + 1])
-    return m[1:] / gamma
 
 
 def _affine_moments(mom, s, t):
@@ -226,13 +204,14 @@ def _affine_moments(mom, s, t):
     return out
 
 
-def ck_moments(k_max, gammas, activation="relu"):
+@V.renamed_keywords(gammas="layer_ratios")
+def ck_moments(k_max, layer_ratios, activation="relu"):
     """Moments :math:`\\int x^k\\mu_L(dx)`, k = 1..k_max, of the deep-CK limit law, in closed form.
 
     Parameters
     ----------
     k_max : int >= 1
-    gammas, activation : as in :func:`ck_stieltjes`.
+    layer_ratios, activation : as in :func:`ck_stieltjes`.
 
     Returns
     -------
@@ -251,20 +230,39 @@ def ck_moments(k_max, gammas, activation="relu"):
     [1.0, 1.76899]
     """
     k_max = check_moment_order(k_max)
-    g = check_gammas(gammas)
+    g = check_layer_ratios(layer_ratios)
     b = normalised_activation(activation).b
     shifts, slopes = layer_maps(g, b)
     return finite_moments(_ck_moments_general(k_max, g, shifts, slopes), "CK")
 
 
+def _moments_or_inf(c, nu):
+    """silverstein_moments(c, nu), with inf from the first order that overflows float64 on (the
+    caller, finite_moments, names that order); the moments below it are exact."""
+    bad = np.flatnonzero(~np.isfinite(nu))
+    k = nu.size if bad.size == 0 else int(bad[0])
+    out = np.full(nu.size, np.inf)
+    while k > 0:
+        try:
+            out[:k] = silverstein_moments(c, nu[:k])
+            break
+        except ValueError as exc:
+            k = exc.order - 1
+    return out
+
+
 def _ck_moments_general(k_max, g, shifts, slopes):
-    mom = _free_mp_moments(np.ones(k_max), g[0])
+    # Layer ℓ's Gram law is MP_{γ_ℓ} ⊠ (law of Φ_ℓ(K_{ℓ-1})): Silverstein's moments, layer by layer.
+    mom = _moments_or_inf(g[0], np.ones(k_max))
     for ell in range(1, g.size):
-        mom = _free_mp_moments(_affine_moments(mom, shifts[ell - 1], slopes[ell - 1]), g[ell])
+        with np.errstate(over="ignore", invalid="ignore"):
+            nu = _affine_moments(mom, shifts[ell - 1], slopes[ell - 1])
+        mom = _moments_or_inf(g[ell], nu)
     return mom
 
 
-def finite_width_density(x, kernel_eigs, gamma, *, eta=1e-6, tol=1e-12):
+@V.renamed_keywords(gamma="layer_ratio")
+def finite_width_density(x, kernel_eigs, layer_ratio, *, eta=1e-6, tol=1e-12):
     """Density of :math:`\\mathrm{MP}_\\gamma\\boxtimes\\nu`: a width-d layer on top of a kernel with eigenvalues ν.
 
     Parameters
@@ -273,7 +271,7 @@ def finite_width_density(x, kernel_eigs, gamma, *, eta=1e-6, tol=1e-12):
         Real grid.
     kernel_eigs : array_like, >= 0
         Eigenvalues of the expected kernel Φ (``n × n``); ν is their empirical law.
-    gamma : float > 0
+    layer_ratio : float > 0
         ``γ = n/d`` for a layer of width ``d``.
     eta : float > 0
         Distance to the real axis of the inversion, :math:`\\rho(x)=\\Im m(x+i\\eta)/\\pi`
@@ -307,14 +305,14 @@ def finite_width_density(x, kernel_eigs, gamma, *, eta=1e-6, tol=1e-12):
     """
     tol = V.tolerance("tol", tol)
     lam, _ = V.spectrum(kernel_eigs, eigs_name="kernel_eigs")
-    g = V.positive_scalar("gamma", gamma)
+    g = V.positive_scalar("layer_ratio", layer_ratio)
     eta = V.positive_scalar("eta", eta)
     x = V.finite_real("x", x)
     try:
         m = silverstein_solve(np.atleast_1d(x) + 1j * eta, g, lam, tol=tol).m
     except ValueError as exc:
         # The core names its own parameters: say which of ours is out of its range.
-        text = str(exc).replace("pop_eigs", "kernel_eigs").replace("ratio", "gamma")
+        text = str(exc).replace("pop_eigs", "kernel_eigs").replace("ratio", "layer_ratio")
         raise ValueError(text) from exc
     out = np.maximum(m.imag / np.pi, 0.0)
     return float(out[0]) if x.ndim == 0 else out

@@ -79,14 +79,15 @@ def _activation_list(activations):
     return list(activations)
 
 
-def gmm_ck_scalars(activations, tau0=1.0):
+@V.renamed_keywords(tau0="tau")
+def gmm_ck_scalars(activations, tau=1.0):
     """Per-layer scalars ``(τ_ℓ, α_{ℓ,1..4})`` of the deep CK on Gaussian-mixture data.
 
     Parameters
     ----------
     activations : sequence of str/callable
         One (non-normalised) activation per layer; each is centred at its input scale.
-    tau0 : float > 0
+    tau : float > 0
         Input scale, :math:`\\tau_0^2=\\operatorname{tr}C^\\circ/p` (1 for unit-norm data).
 
     Returns
@@ -120,18 +121,18 @@ def gmm_ck_scalars(activations, tau0=1.0):
     (0.340845, 0.25)
     """
     acts = _activation_list(activations)
-    tau = [float(V.in_range("tau0", V.positive_scalar("tau0", tau0), 0.0, MAX_SCALE))]
+    taus = [float(V.in_range("tau", V.positive_scalar("tau", tau), 0.0, MAX_SCALE))]
     a1, a2, a3, a4 = [1.0], [0.0], [0.0], [1.0]
     for act in acts:
-        _, var, d1, d2, c4 = _centred_moments(act, tau[-1])
+        _, var, d1, d2, c4 = _centred_moments(act, taus[-1])
         a1.append(d1**2 * a1[-1])
         a2.append(d1**2 * a2[-1] + 0.25 * d2**2 * a4[-1] ** 2)
         a3.append(d1**2 * a3[-1] + 0.5 * d2**2 * a1[-2] ** 2)
-        a4.append(0.5 * c4 / tau[-1] ** 2 * a4[-1])
+        a4.append(0.5 * c4 / taus[-1] ** 2 * a4[-1])
         if var <= 0:
-            raise ValueError(f"activation {act!r} is constant at scale {tau[-1]:.3g}")
-        tau.append(float(np.sqrt(var)))
-    return LayerScalars(*(np.array(v) for v in (tau, a1, a2, a3, a4)))
+            raise ValueError(f"activation {act!r} is constant at scale {taus[-1]:.3g}")
+        taus.append(float(np.sqrt(var)))
+    return LayerScalars(*(np.array(v) for v in (taus, a1, a2, a3, a4)))
 
 
 def gmm_ck_equivalent(X, labels, covariances, scalars):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _validate as V
 from ._nested import (
-    check_gammas,
+    check_layer_ratios,
     check_moment_order,
     edge_contour_moments,
     finish,
@@ -100,7 +100,7 @@ def ntk_weights(depth, activation="relu"):
 
 
 def _ntk_setup(gammas, activation):
-    g = check_gammas(gammas)
+    g = check_layer_ratios(gammas)
     act = normalised_activation(activation)
     w = ntk_weights(g.size - 1, activation)
     shifts, slopes = layer_maps(g, act.b)
@@ -122,14 +122,15 @@ def _ntk_solve(z, g, b, w, shifts, slopes, tol):
     return nested_trace(w.shift - z, w.q, g, shifts, slopes, tol)[0]
 
 
-def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ntk_stieltjes(z, layer_ratios, activation="relu", *, tol=1e-12):
     """Limiting Stieltjes transform :math:`\\frac1n\\operatorname{tr}(K^{\\rm NTK}-zI)^{-1}` of the deep NTK.
 
     Parameters
     ----------
     z : complex or array_like
         ``Im z != 0``, or real outside a rigorous enclosure ``[r_+, U]`` of the support.
-    gammas : sequence of float > 0, length L + 1
+    layer_ratios : sequence of float > 0, length L + 1
         As in :func:`ck_stieltjes`.
     activation : str or callable
         Normalised internally; needs a square-integrable derivative (not ``"sign"``).
@@ -164,14 +165,15 @@ def ntk_stieltjes(z, gammas, activation="relu", *, tol=1e-12):
     0.323262
     """
     tol = V.tolerance("tol", tol)
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
+    g, act, w, shifts, slopes = _ntk_setup(layer_ratios, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = prepare_z(z, lo, hi)
     T = _ntk_solve(np.asarray(zz), g, act.b, w, shifts, slopes, tol)
     return finish(np.asarray(T), flip)
 
 
-def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ntk_traces(z, layer_ratios, activation="relu", *, tol=1e-12):
     """Layer traces :math:`U_j(z)=\\frac1n\\operatorname{tr}K_j(K^{\\rm NTK}-zI)^{-1}`, j = 0..L.
 
     These are the "beyond eigenvalues" functionals needed for structured labels: for
@@ -191,7 +193,7 @@ def ntk_traces(z, gammas, activation="relu", *, tol=1e-12):
     >>> round(float(U[0].real), 3)   # simulation (tests/test_deep.py): 0.264 ± 0.003 at n = 400
     0.264
     """
-    return ntk_resolvent_traces(z, gammas, activation, tol=tol).U
+    return ntk_resolvent_traces(z, layer_ratios, activation, tol=tol).U
 
 
 #: Largest |z|, in units of the support's enclosure, of :func:`ntk_resolvent_traces`: U_j is
@@ -215,12 +217,13 @@ class NTKTraces(NamedTuple):
     U: np.ndarray
 
 
-def ntk_resolvent_traces(z, gammas, activation="relu", *, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ntk_resolvent_traces(z, layer_ratios, activation="relu", *, tol=1e-12):
     """The NTK's Stieltjes transform and layer traces from one solve of the nested-trace algorithm.
 
     Parameters
     ----------
-    z, gammas, activation, tol : as in :func:`ntk_stieltjes`.
+    z, layer_ratios, activation, tol : as in :func:`ntk_stieltjes`.
 
     Returns
     -------
@@ -254,7 +257,7 @@ def ntk_resolvent_traces(z, gammas, activation="relu", *, tol=1e-12):
     1.0
     """
     tol = V.tolerance("tol", tol)
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
+    g, act, w, shifts, slopes = _ntk_setup(layer_ratios, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     zz, flip = prepare_z(z, lo, hi)
     far = TRACES_MAX_DISTANCE * max(1.0, hi)
@@ -274,7 +277,8 @@ def ntk_resolvent_traces(z, gammas, activation="relu", *, tol=1e-12):
     return NTKTraces(finish(np.asarray(T), flip), np.where(flip[..., None], np.conj(U), U))
 
 
-def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
+@V.renamed_keywords(gammas="layer_ratios")
+def ntk_density(x, layer_ratios, activation="relu", *, eta=1e-6, tol=1e-12):
     """Density of the limiting deep-NTK spectrum by Stieltjes inversion at ``x + iη``.
 
     Solved by continuation from x + i down to x + iη (see :func:`ck_density`).
@@ -288,7 +292,7 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     0.2366
     """
     tol = V.tolerance("tol", tol)
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
+    g, act, w, shifts, slopes = _ntk_setup(layer_ratios, activation)
     eta = V.positive_scalar("eta", eta)
     x = V.finite_real("x", x)
     T = _ntk_solve(np.atleast_1d(x) + 1j * eta, g, act.b, w, shifts, slopes, tol)
@@ -296,12 +300,13 @@ def ntk_density(x, gammas, activation="relu", *, eta=1e-6, tol=1e-12):
     return float(out[0]) if x.ndim == 0 else out
 
 
-def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
+@V.renamed_keywords(gammas="layer_ratios")
+def ntk_edges(layer_ratios, activation="relu", *, resolution=1e-5):
     """Left and right edges of the limiting NTK support (for step sizes ``η < 2/λ_max``).
 
     Parameters
     ----------
-    gammas, activation : as in :func:`ntk_stieltjes`.
+    layer_ratios, activation : as in :func:`ntk_stieltjes`.
     resolution : float > 0
         Width of the final bracket of each edge; at least ``1e-9`` times the mean eigenvalue
         (the inside/outside test itself is not sharper than that).
@@ -325,7 +330,7 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
     >>> [round(v, 3) for v in ntk_edges([0.5, 0.5])]
     [0.968, 6.283]
     """
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
+    g, act, w, shifts, slopes = _ntk_setup(layer_ratios, activation)
     lo, hi = _ntk_bounds(g, w, shifts, slopes)
     mean = w.trace
     resolution = V.scalar("resolution", resolution)
@@ -340,14 +345,15 @@ def ntk_edges(gammas, activation="relu", *, resolution=1e-5):
     )
 
 
-def ntk_moments(k_max, gammas, activation="relu", *, nodes=None):
+@V.renamed_keywords(gammas="layer_ratios", nodes="n_nodes")
+def ntk_moments(k_max, layer_ratios, activation="relu", *, n_nodes=None):
     """Moments :math:`\\int x^k\\mu_{\\rm NTK}(dx)`, k = 1..k_max, by a contour integral of m.
 
     Parameters
     ----------
     k_max : int in [1, 400]
-    gammas, activation : as in :func:`ntk_stieltjes`.
-    nodes : None
+    layer_ratios, activation : as in :func:`ntk_stieltjes`.
+    n_nodes : None
         Deprecated and ignored (the number of nodes now follows ``k_max``).
 
     Notes
@@ -373,14 +379,14 @@ def ntk_moments(k_max, gammas, activation="relu", *, nodes=None):
     [2.466942, 7.661764]
     """
     k_max = check_moment_order(k_max)
-    g, act, w, shifts, slopes = _ntk_setup(gammas, activation)
+    g, act, w, shifts, slopes = _ntk_setup(layer_ratios, activation)
     left, right = ntk_edges(g, activation)
-    if nodes is not None:
-        V.integer("nodes", nodes, minimum=1, maximum=10**6)
+    if n_nodes is not None:
+        V.integer("n_nodes", n_nodes, minimum=1, maximum=10**6)
         warnings.warn(
-            "ntk_moments(nodes=...) is ignored: the node count follows k_max",
+            "ntk_moments(n_nodes=...) is ignored: the node count follows k_max",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, above the renamed_keywords wrapper
         )
     mom = edge_contour_moments(
         lambda z: _ntk_solve(z, g, act.b, w, shifts, slopes, 1e-13), left, right, k_max

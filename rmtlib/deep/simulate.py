@@ -9,7 +9,7 @@ import numpy as np
 from .. import _validate as V
 from ..activations import get_activation
 from ..gauss import gaussian_expectation
-from ._nested import check_gammas
+from ._nested import check_layer_ratios
 from .normalised import normalised_activation
 
 __all__ = ["DeepSample", "simulate_deep_network", "sample_deep_spectrum"]
@@ -33,8 +33,9 @@ class DeepSample(NamedTuple):
     ntk: object
 
 
+@V.renamed_keywords(taus="tau")
 def simulate_deep_network(
-    X0, widths, activation="relu", *, rng, ntk=True, normalise=True, taus=None
+    X0, widths, activation="relu", *, rng, ntk=True, normalise=True, tau=None
 ):
     """Draw one deep random network on data ``X0`` and return its CK and NTK Gram matrices.
 
@@ -51,8 +52,10 @@ def simulate_deep_network(
         Also build the NTK Gram (needs the derivative of each activation).
     normalise : bool
         True: Fan–Wang (each σ centred, unit variance under N(0, 1)). False: Gu et al.'s setting,
-        each σ_ℓ only centred at its input scale, ``σ_ℓ(t) - E σ_ℓ(τ_{ℓ-1} ξ)``, with ``taus``
-        the column norms ``τ_ℓ`` (from :func:`gmm_ck_scalars`).
+        each σ_ℓ only centred at its input scale, ``σ_ℓ(t) - E σ_ℓ(τ_{ℓ-1} ξ)``.
+    tau : array_like of float > 0, optional
+        With ``normalise=False``: the standard deviations (column norms) ``τ_0..τ_{L-1}`` of the
+        layers' inputs, e.g. ``gmm_ck_scalars(...).tau`` (one per layer; the glossary's ``tau``).
 
     Returns
     -------
@@ -84,12 +87,12 @@ def simulate_deep_network(
     ntk = V.boolean("ntk", ntk)
     normalise = V.boolean("normalise", normalise)
     L = len(widths)
-    if taus is not None:
-        taus = V.vector("taus", taus)
-        if taus.size < L or np.any(taus <= 0):
+    if tau is not None:
+        tau = V.vector("tau", tau)
+        if tau.size < L or np.any(tau <= 0):
             raise ValueError(
-                f"taus must hold the {L} column norms τ_0..τ_(L-1) (> 0) of the layers' inputs; "
-                f"got {taus.tolist()}"
+                f"tau must hold the {L} column norms τ_0..τ_(L-1) (> 0) of the layers' inputs; "
+                f"got {tau.tolist()}"
             )
     d_in = X0.shape[0]
     V.check_allocation(
@@ -110,10 +113,10 @@ def simulate_deep_network(
             fns.append(na.fn)
             derivs.append(na.derivative)
         else:
-            if taus is None:
-                raise ValueError("normalise=False needs taus (the column norms τ_ℓ)")
+            if tau is None:
+                raise ValueError("normalise=False needs tau (the column norms τ_ℓ)")
             raw = get_activation(a)
-            mu = gaussian_expectation(raw, float(taus[ell]) ** 2)
+            mu = gaussian_expectation(raw, float(tau[ell]) ** 2)
             fns.append(lambda t, raw=raw, mu=mu: raw(t) - mu)
             derivs.append(None)
     if ntk and any(d is None for d in derivs):
@@ -159,46 +162,47 @@ def _widths(widths):
     return out
 
 
-def sample_deep_spectrum(n, gammas, activation="relu", *, kernel="ck", seeds=1, rng):
+@V.renamed_keywords(gammas="layer_ratios", seeds="n_draws")
+def sample_deep_spectrum(n, layer_ratios, activation="relu", *, kernel="ck", n_draws=1, rng):
     """Eigenvalues of simulated deep CK or NTK Gram matrices, one row per seed.
 
     The simulation counterpart of :func:`ck_stieltjes` / :func:`ntk_stieltjes` with the same
     arguments: sphere inputs with ``d_0 = round(n/γ_0)``, widths ``d_ℓ = round(n/γ_ℓ)``, a fresh
     draw of data and weights per seed (the NTK's common-mode fluctuation at L >= 2 averages out
-    over seeds).
+    over n_draws).
 
     Parameters
     ----------
     n : int
-    gammas : sequence of float > 0, length L + 1
+    layer_ratios : sequence of float > 0, length L + 1
     activation : str or callable
     kernel : {"ck", "ntk"}
-    seeds : int >= 1
+    n_draws : int >= 1
     rng : Generator or int
 
     Returns
     -------
-    ndarray, shape (seeds, n)
+    ndarray, shape (n_draws, n)
 
     Examples
     --------
-    >>> ev = sample_deep_spectrum(200, [0.5, 0.5], kernel="ntk", seeds=2, rng=0)
+    >>> ev = sample_deep_spectrum(200, [0.5, 0.5], kernel="ntk", n_draws=2, rng=0)
     >>> ev.shape, round(float(ev.mean()), 2)       # mean → 1 + a_σ = 2.47
     ((2, 200), 2.48)
     """
     n = V.size("n", n, minimum=2)
-    g = check_gammas(gammas)
-    seeds = V.size("seeds", seeds)
+    g = check_layer_ratios(layer_ratios)
+    n_draws = V.size("n_draws", n_draws)
     kernel = V.choice("kernel", kernel, ("ck", "ntk"))
     gen = V.rng(rng)
     dims = [max(1, round(n / gi)) for gi in g]
     V.check_allocation(
-        [(seeds, n)] + [(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
+        [(n_draws, n)] + [(n, n)] * (len(dims) + 3) + [(d, n) for d in dims] * 3,
         "the data, hidden layers and Gram matrices",
-        "n, gammas, seeds",
+        "n, layer_ratios, n_draws",
     )
-    out = np.empty((seeds, n))
-    for k in range(seeds):
+    out = np.empty((n_draws, n))
+    for k in range(n_draws):
         Z = gen.standard_normal((dims[0], n))
         X0 = Z / np.linalg.norm(Z, axis=0)
         s = simulate_deep_network(X0, dims[1:], activation, rng=gen, ntk=kernel == "ntk")
