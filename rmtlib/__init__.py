@@ -18,12 +18,12 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 :func:`set_memory_budget`, :func:`memory_budget` and the variable ``RMTLIB_MEMORY_BUDGET``).
 """
 
-# Part I — spectra, deterministic equivalents, eigenvectors (chapters 1–3)
-# Part II — linear models (chapters 4–6)
-# Part III — shallow nonlinear models (chapters 7–9)
-# Part IV — deep networks (chapters 10–12)
-# Part V — trained networks: weight spectra and their heavy tails (chapter 14)
-# Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics)
+# Part I — spectra, deterministic equivalents, eigenvectors, free probability (chapters 1–4)
+# Part II — linear models (chapters 5–7)
+# Part III — shallow nonlinear models (chapters 8–10)
+# Part IV — deep networks (chapters 11–13)
+# Part V — trained networks: weight spectra, one-step feature learning, loss landscapes (chapters 14–16)
+# Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics; chapter 4)
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import (  # noqa: E402
     activations,

@@ -3,7 +3,7 @@
 Setting of :mod:`rmtlib.ridge` (data ``X`` is ``p × n`` with samples as columns, the estimator
 ``β̂_λ = (X Xᵀ/n + λ I_p)^{-1} X y/n``, excess risks) with ``x ~ N(0, Σ)`` for a general Σ given
 by its eigenvalues ``pop_eigs`` and a target given by its energies ``target_energy`` in the
-eigenbasis of Σ (chapter 4, second half; the power-law curves of chapter 5 are built on it).
+eigenbasis of Σ (chapter 5, second half; the power-law curves of chapter 6 are built on it).
 Everything is a function of one scalar, the renormalised ridge κ of :func:`renormalised_ridge`.
 The isotropic closed forms and the simulator :func:`rmtlib.simulate_ridge` are in
 :mod:`rmtlib.ridge`.

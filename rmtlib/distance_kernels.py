@@ -1,5 +1,5 @@
 """Distance kernels :math:`f(\\|x_i-x_j\\|^2/p)` on Gaussian mixtures and their Linear Equivalent
-(chapter 7, Couillet & Benaych-Georges 2016).
+(chapter 8, Couillet & Benaych-Georges 2016).
 
 Data :math:`x_i=\\mu_a+w_i`, :math:`w_i\\sim N(0,C_a)`, have entries of order one; every distance
 :math:`\\|x_i-x_j\\|^2/p` concentrates around one τ (:func:`distance_kernel_tau`), and the

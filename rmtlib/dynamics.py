@@ -1,6 +1,6 @@
 """Learning dynamics of linear models: gradient flow and gradient descent as spectral functionals.
 
-Regression (chapter 6, setting of :mod:`rmtlib.ridge`): ``X`` is ``p × n`` with i.i.d.
+Regression (chapter 7, setting of :mod:`rmtlib.ridge`): ``X`` is ``p × n`` with i.i.d.
 ``N(0, 1)`` entries, ``ratio = p / n``, ``y = Xᵀβ* + ε``, ``‖β*‖² = r2``, ``Var ε = noise_var``, and the
 loss is ``L(β) = ‖y - Xᵀβ‖² / (2n)``. Gradient flow from ``β_0`` gives
 

@@ -1,7 +1,7 @@
 """Gaussian expectations of nonlinear functions, computed by robust adaptive quadrature.
 
 These expectations are the coefficients of every Linear Equivalent in the book
-(chapters 7–10): ``E f(√τ ξ)`` with ``ξ ~ N(0, 1)``.
+(chapters 8–11): ``E f(√τ ξ)`` with ``ξ ~ N(0, 1)``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """El Karoui's inner-product kernels :math:`f(x_i^\\top x_j/p)` and their Linear Equivalent
-(chapter 7).
+(chapter 8).
 
 Data have entries of order one, so :math:`\\|x_i\\|^2/p\\to\\tau` and the kernel argument is
 divided by ``p`` (unlike the random-feature kernel of :mod:`rmtlib.kernels`, which takes data with

@@ -1,4 +1,4 @@
-"""Nonlinear kernel matrices of high-dimensional data and their Linear Equivalents (chapter 7).
+"""Nonlinear kernel matrices of high-dimensional data and their Linear Equivalents (chapter 8).
 
 Three kernel families appear in the book:
 
@@ -10,7 +10,7 @@ Three kernel families appear in the book:
 - the **distance kernel** :math:`f(\\|x_i-x_j\\|^2/p)` on Gaussian mixtures of Couillet &
   Benaych-Georges (2016) (:mod:`rmtlib.distance_kernels`).
 
-This module holds the first (and the bulk of its spectrum, used by chapter 8); the other two
+This module holds the first (and the bulk of its spectrum, used by chapter 9); the other two
 lived here before they got their own modules, and their names are still importable from it.
 
 Normalisations differ, as in the papers: the random-feature kernel takes data with
@@ -228,7 +228,7 @@ def rf_kernel_equivalent(X, activation="relu", *, labels=None):
     here; with the full matrix :math:`\\frac{a_2^2}2(X^\\top X)^{\\odot 2}` it would be
     :math:`d_0-\\frac{a_2^2}2\\tau^2`. The public code of Gu et al. (NeurIPS 2022,
     ``tilde_CK.py``) subtracts that term but keeps only the off-diagonal part, so its diagonal is
-    short by :math:`\\frac{a_2^2}2\\tau^2` (chapter 7 checks it on the smallest eigenvalue).
+    short by :math:`\\frac{a_2^2}2\\tau^2` (chapter 8 checks it on the smallest eigenvalue).
     (The public ``RMT4RFM.py`` computes the :math:`d_2(tt^\\top+2S)` block as ``A11`` but does
     not put it into ``A``; it only matters when the class traces differ.)
 

@@ -1,4 +1,4 @@
-"""The Mei–Montanari closed form of random-features ridge regression on the sphere (chapter 9).
+"""The Mei–Montanari closed form of random-features ridge regression on the sphere (chapter 10).
 
 Model (Mei & Montanari 2022): data :math:`x_i` and feature directions :math:`\\theta_a` uniform on
 the sphere of radius :math:`\\sqrt d` in :math:`\\mathbb R^d`, features

@@ -1,4 +1,4 @@
-"""Random features: ridge regression train/test errors, random Fourier features (chapter 8).
+"""Random features: ridge regression train/test errors, random Fourier features (chapter 9).
 
 Conventions (see the book's notation page): ``X`` is ``p × n`` with columns of norm about ``√τ``;
 ``W`` is ``N × p`` with i.i.d. N(0, 1) entries; features ``Σ = σ(WX)`` (``N × n``); the
@@ -7,7 +7,7 @@ features uses the Louart–Liao–Couillet normalisation
 
     β = (1/n) Σ (ΣᵀΣ/n + λ I_n)⁻¹ y,   i.e.  min_β (1/n)‖y − Σᵀβ‖² + λ‖β‖²,
 
-while the Mei–Montanari closed form (chapter 9, :mod:`rmtlib.mei_montanari`) uses Mei &
+while the Mei–Montanari closed form (chapter 10, :mod:`rmtlib.mei_montanari`) uses Mei &
 Montanari's (penalty ``Nλ/d ‖a‖²`` on the sphere of radius ``√d``). Do not mix the two λ. The Gram
 matrix ``ΣᵀΣ/N`` and its spectrum are :mod:`rmtlib.rf_spectrum`. This module re-exports the names
 of both, which lived here before.
@@ -25,7 +25,7 @@ from .activations import get_activation
 from .fixedpoint import solve_fixed_point
 from .kernels import rf_kernel
 
-# Chapter 9's closed form lived here before it got its own module: rmtlib.rf.<name> keeps working.
+# Chapter 10's closed form lived here before it got its own module: rmtlib.rf.<name> keeps working.
 from .mei_montanari import (  # noqa: F401
     MeiMontanariConstants,
     MeiMontanariRisk,
@@ -319,7 +319,7 @@ def rff_gaussian_kernel_train_error(X, y, n_freq, lam):
 
     :math:`\\frac{\\lambda^2}n\\|(\\frac NnK_{\\rm Gauss}+\\lambda I_n)^{-1}y\\|^2` with
     :math:`K_{\\rm Gauss}=K_{\\cos}+K_{\\sin}=e^{-\\|x_i-x_j\\|^2/2}` (vectorised over λ).
-    Correct only when N ≫ n; chapter 8 shows where it fails.
+    Correct only when N ≫ n; chapter 9 shows where it fails.
 
     Examples
     --------

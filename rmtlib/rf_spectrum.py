@@ -1,4 +1,4 @@
-"""The random-features Gram matrix G = ΣᵀΣ/N and its limiting spectrum (chapter 8).
+"""The random-features Gram matrix G = ΣᵀΣ/N and its limiting spectrum (chapter 9).
 
 Model (see the book's notation page): ``X`` is ``p × n`` with columns of norm about ``√τ``; ``W`` is
 ``N × p`` with i.i.d. N(0, 1) entries; features ``Σ = σ(WX)`` (``N × n``, :func:`rf_features`);
@@ -73,7 +73,7 @@ def rf_kernel_spectrum_iid(activation, n_over_p, tau2=1.0, n_nodes=400):
 
     Notes
     -----
-    :math:`\\Phi\\simeq a_0^2\\mathbf 1\\mathbf 1^\\top+d_1X^\\top X+d_0I_n` (chapter 7); the
+    :math:`\\Phi\\simeq a_0^2\\mathbf 1\\mathbf 1^\\top+d_1X^\\top X+d_0I_n` (chapter 8); the
     rank-one term does not change the limiting spectral law, and :math:`X^\\top X` has law
     :math:`\\mathrm{MP}_{n/p}` (scaled by τ). Nodes :math:`x=a+(b-a)(1-\\cos\\theta)/2` with
     Gauss–Legendre in θ (``rmtlib._grids``); an atom at ``d0`` of mass ``1 - p/n`` when

@@ -1,6 +1,6 @@
 """Scaling laws of linear regression from the anisotropic deterministic equivalent.
 
-Power-law data (chapter 5): population eigenvalues :math:`\\lambda_k = k^{-a}` (capacity exponent
+Power-law data (chapter 6): population eigenvalues :math:`\\lambda_k = k^{-a}` (capacity exponent
 ``a > 1``) and target energies :math:`\\theta_k^2 = (\\beta_*^\\top u_k)^2 = k^{-b}` (source exponent
 ``b``), ``k = 1..p`` with ``p`` much larger than the sample sizes of interest; ``a + b > 1`` so
 that the signal :math:`\\sum_k\\lambda_k\\theta_k^2` is finite. Learning curves in the sample size

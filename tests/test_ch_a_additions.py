@@ -1,4 +1,4 @@
-"""Tests of the library functions added for chapters 1-4 (branch ch-a)."""
+"""Tests of the library functions added for chapters 1-5 (branch ch-a)."""
 
 import numpy as np
 import pytest

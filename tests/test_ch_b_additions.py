@@ -1,4 +1,4 @@
-"""Formulas moved out of chapters 7 and 8 into the library: each checked against a closed form
+"""Formulas moved out of chapters 8 and 9 into the library: each checked against a closed form
 or an independent computation, and against a seeded simulation."""
 
 import numpy as np
@@ -7,7 +7,7 @@ from scipy import integrate
 
 import rmtlib as rmt
 
-# --- rf_kernel_bulk_density / rf_kernel_bulk_edges (chapter 7) ------------------------------
+# --- rf_kernel_bulk_density / rf_kernel_bulk_edges (chapter 8) ------------------------------
 
 
 @pytest.mark.parametrize("ratio", [0.5, 2.0])
@@ -57,7 +57,7 @@ def test_rf_bulk_validates():
         rmt.rf_kernel_bulk_density(0.1, "relu", 0.5, tau2=0.0)
 
 
-# --- inner_product_kernel_edges (chapter 7) ------------------------------------------------
+# --- inner_product_kernel_edges (chapter 8) ------------------------------------------------
 
 
 def test_inner_product_edges_closed_form():
@@ -77,7 +77,7 @@ def test_inner_product_edges_against_simulation():
     assert ev[-2] == pytest.approx(hi, abs=0.1)  # the top edge converges like n^(-2/3)
 
 
-# --- distance_kernel_tau (chapter 7) --------------------------------------------------------
+# --- distance_kernel_tau (chapter 8) --------------------------------------------------------
 
 
 def test_distance_kernel_tau_closed_form_and_identity():
@@ -107,7 +107,7 @@ def test_distance_kernel_tau_is_where_distances_concentrate():
     assert np.median(off) == pytest.approx(rmt.distance_kernel_tau(lab, cov), abs=0.02)
 
 
-# --- rf_features / rf_gram (chapter 8) ------------------------------------------------------
+# --- rf_features / rf_gram (chapter 9) ------------------------------------------------------
 
 
 def test_rf_features_explicit_loop_and_nesting():

@@ -1,4 +1,4 @@
-"""Tests of the functions added for chapters 10 and 11: each against a closed form or an
+"""Tests of the functions added for chapters 11 and 12: each against a closed form or an
 independent method, and against a seeded simulation."""
 
 import numpy as np

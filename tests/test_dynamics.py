@@ -196,7 +196,7 @@ def test_overflowing_results_are_refused_not_returned_as_inf():
         rmt.gradient_flow_risk(1.0, 1.0, r2=1e308, init_var=1e308)
     with pytest.raises(ValueError, match="step"):
         rmt.simulate_linear_dynamics(20, 40, [0, 10**4], step=3.0, n_draws=1, rng=0)
-    # a divergence that stays finite is returned: it is what GD does (chapter 6 shows it)
+    # a divergence that stays finite is returned: it is what GD does (chapter 7 shows it)
     limit = rmt.linear_gd_step_limit(2.0)
     d = rmt.simulate_linear_dynamics(60, 30, [0, 50], step=1.03 * limit, n_draws=1, rng=0)
     assert np.isfinite(d.excess_risk).all() and d.excess_risk[0, 1] > d.excess_risk[0, 0]

@@ -375,7 +375,7 @@ REGISTRY = [
             }
         },
     ),
-    # added with the chapter 7-10 rewrites
+    # added with the chapter 8-11 rewrites
     case(
         rmt.kolmogorov_distance,
         [0.25, 0.75],

@@ -449,7 +449,7 @@ REGISTRY = [
         rng=0,
         valid={"step": {"zero"}, "noise_var": {"zero"}},
     ),
-    # added with the chapter 4, 8 and 11 rewrites
+    # added with the chapter 5, 9 and 12 rewrites
     # a zero or huge sample eigenvalue adds exactly 0 or 1 to df1; huge n or λ: κ̂ → λ exactly
     case(
         rmt.empirical_renormalised_ridge,

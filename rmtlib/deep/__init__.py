@@ -5,7 +5,7 @@ Depth acts as an iterated Linear Equivalent. With the Fan–Wang normalisation
 centred with unit variance under :math:`N(0,1)`), each layer maps the Gram matrix
 :math:`K_{\\ell-1}\\mapsto(1-b_\\sigma^2)I+b_\\sigma^2K_{\\ell-1}` and adds a fresh
 Marchenko–Pastur sampling noise of ratio :math:`\\gamma_\\ell=n/d_\\ell`. The subpackage has one
-module per concept of chapter 10; every name is importable from ``rmtlib.deep`` (and ``rmt``):
+module per concept of chapter 11; every name is importable from ``rmtlib.deep`` (and ``rmt``):
 
 - ``rmtlib.deep.normalised`` — the normalised activation and its two constants
   :math:`b_\\sigma, a_\\sigma` (:func:`normalised_activation`);

@@ -160,7 +160,8 @@ def gmm_ck_equivalent(X, labels, covariances, scalars):
     :math:`t_a=\\sqrt p(\\operatorname{tr}C_a/p-\\tau_0^2)`, :math:`S_{ab}=\\operatorname{tr}C_aC_b/p`,
     :math:`\\psi_i=\\|\\omega_i\\|^2-\\operatorname{tr}C_a/p`. The identity coefficient is
     :math:`\\tau_L^2-\\alpha_{L,1}\\tau_0^2` (the released code subtracts an extra
-    :math:`\\alpha_{L,3}\\tau_0^4`, which misplaces the bulk; see the book plan §1.4).
+    :math:`\\alpha_{L,3}\\tau_0^4`, which misplaces the bulk on i.i.d.
+    data, as chapter 11 explains).
 
     Examples
     --------
