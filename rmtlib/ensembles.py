@@ -6,7 +6,7 @@ matrices, Wigner matrices, two spectra put in general position (``A + U B Uᵀ``
 (spiked) white Wishart matrix by the Dumitriu–Edelman bidiagonal model, which costs ``O(p)`` per
 draw instead of ``O(p³)`` and so gives the thousands of draws a Tracy–Widom histogram needs.
 The theory they are compared with is in :mod:`rmtlib.free`, :mod:`rmtlib.products` and
-:mod:`rmtlib.edge`; :func:`spike_eigenvalue_variance` is the Gaussian limit of the outlier above
+:mod:`rmtlib.edge`; :func:`rmtlib.spike_eigenvalue_variance` is the Gaussian limit of the outlier above
 the BBP threshold (:mod:`rmtlib.spiked` gives its location).
 
 Conventions as in :mod:`rmtlib.sim`: every sampler takes ``rng`` (a Generator or an integer
@@ -28,7 +28,6 @@ __all__ = [
     "rotated_product_eigvals",
     "simulate_jacobian_spectrum",
     "laguerre_top_eigenvalues",
-    "spike_eigenvalue_variance",
 ]
 
 #: How two spectra are combined: ``"free"`` (a Haar rotation between them) or ``"commuting"``
@@ -309,41 +308,3 @@ def laguerre_top_eigenvalues(p, n, n_draws, ell=0.0, beta=1, *, rng):
             diag[k], off[k], select="i", select_range=(p - 1, p - 1), check_finite=False
         )[0]
     return top / n
-
-
-def spike_eigenvalue_variance(ell, ratio, beta=1):
-    """Variance of the Gaussian limit of a supercritical spike eigenvalue.
-
-    For ``C = I + ℓ u uᵀ`` with ``ℓ > √c`` the top eigenvalue :math:`\\hat\\lambda` of
-    ``X Xᵀ / n`` satisfies :math:`\\sqrt n\\,(\\hat\\lambda - \\rho(\\ell)) \\to N(0, v)` with
-    :math:`\\rho(\\ell) = (1 + \\ell)(1 + c/\\ell)` (:func:`rmtlib.spiked.spike_eigenvalue`) and
-
-    .. math:: v = \\frac{2}{\\beta}\\,(1 + \\ell)^2\\Bigl(1 - \\frac{c}{\\ell^2}\\Bigr).
-
-    Below the threshold the eigenvalue sticks to the edge with Tracy–Widom fluctuations of
-    order ``n^{-2/3}`` instead, so ``ell <= √c`` is refused.
-
-    Parameters
-    ----------
-    ell : float or array_like
-        Spike strengths, all ``> √c``.
-    ratio : float
-        ``c = p/n > 0``.
-    beta : {1, 2}
-        1 for real data (Paul 2007, Theorem 3), 2 for complex (Baik, Ben Arous & Péché 2005,
-        Theorem 1.1(b)).
-
-    Examples
-    --------
-    >>> spike_eigenvalue_variance(1.0, 0.25)  # 2 · 4 · (1 − 0.25)
-    6.0
-    """
-    c = V.positive_scalar("ratio", ratio)
-    ells = V.finite_real("ell", ell)
-    beta = _beta(beta, (1, 2))
-    if np.any(ells <= np.sqrt(c)) or np.any(ells > 1e100):
-        raise ValueError(
-            f"ell must lie in (sqrt(ratio), 1e100] = ({np.sqrt(c):.6g}, 1e100] (above the BBP "
-            f"threshold, where the fluctuations are Gaussian); got {V.show_value(ell)}"
-        )
-    return V.scalar_or_array((2.0 / beta) * (1 + ells) ** 2 * (1 - c / ells**2))

@@ -39,8 +39,9 @@ import numpy as np
 
 from . import _validate as V
 from ._features import bounded_entries
+from ._two_layer import gradient_step, named_activation
 from .anisotropic_ridge import anisotropic_ridge_risk
-from .deep import normalised_activation
+from .sim import sphere_data
 from .spiked import spike_alignment, spike_eigenvalue
 
 __all__ = [
@@ -60,18 +61,6 @@ MAX_STEP = 1e6
 MAX_NOISE_VAR = 1e12
 #: Largest ratio p/N or p/n accepted by the closed forms.
 MAX_RATIO = 1e6
-
-
-def _activation(param, value):
-    """normalised_activation(value), with errors naming ``param``."""
-    if not (isinstance(value, str) or callable(value)):
-        raise TypeError(f"{param} must be an activation name or a callable; got {value!r}")
-    if callable(value) and not isinstance(value, str):
-        V.function(param, value)
-    try:
-        return normalised_activation(value)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{param}: {exc}") from exc
 
 
 def _ratio(name, value):
@@ -115,7 +104,7 @@ class OneStepSpike(NamedTuple):
 
 def _direction(ratio, target, noise_var):
     """(μ₁*)² and ‖g‖² = (μ₁*)² + (p/n)(1 + σ_ε²)."""
-    mu_star = _activation("target", target).b
+    mu_star = named_activation("target", target).b
     return mu_star**2, mu_star**2 + ratio * (1.0 + noise_var)
 
 
@@ -183,7 +172,7 @@ def one_step_spike(step, ratio, p_over_N, activation="relu", target="tanh", nois
     c = float(_ratio("ratio", V.scalar("ratio", ratio)))
     q = float(_ratio("p_over_N", V.scalar("p_over_N", p_over_N)))
     s2 = _noise_var(noise_var)
-    mu1 = _activation("activation", activation).b
+    mu1 = named_activation("activation", activation).b
     signal, g2 = _direction(c, target, s2)
     theta = eta * abs(mu1) * np.sqrt(g2)
     ell = theta**2
@@ -286,8 +275,8 @@ def spiked_step_weights(
     eta = float(V.in_range("step", V.scalar("step", step), 0.0, MAX_STEP))
     c = float(_ratio("ratio", V.scalar("ratio", ratio)))
     s2 = _noise_var(noise_var)
-    mu1 = _activation("activation", activation).b
-    mu_star = _activation("target", target).b
+    mu1 = named_activation("activation", activation).b
+    mu_star = named_activation("target", target).b
     gen = V.rng(rng)
     e = gen.standard_normal(p)
     e -= (e @ b) * b
@@ -385,8 +374,8 @@ def readout_risk(weights, beta, n, lam, activation="relu", target="tanh", noise_
     n = float(V.positive_scalar("n", n))
     lam = _lams(lam)
     s2 = _noise_var(noise_var)
-    act = _activation("activation", activation)
-    mu_star = _activation("target", target).b
+    act = named_activation("activation", activation)
+    mu_star = named_activation("target", target).b
     mu1 = act.b
     U, s, Vt = np.linalg.svd(W, full_matrices=False)
     # Σ is diagonal in the left singular basis of W; the N − rank(W) remaining eigenvalues
@@ -434,15 +423,6 @@ class OneStepSample(NamedTuple):
     top_eigenvalue: np.ndarray
     weight_alignment: np.ndarray
     test_mse: np.ndarray
-
-
-def _gradient_step(W0, a, X, y, act, eta):
-    """:math:`W_0-\\eta N\\sqrt p\\,\\nabla_W\\frac1{2n}\\|f(X)-y\\|^2`, f = aᵀσ(WX)/N (chapter 12's scaling)."""
-    N, p = W0.shape
-    H = W0 @ X
-    resid = a @ act.fn(H) / N - y
-    grad = ((a[:, None] * act.derivative(H)) * resid[None, :]) @ X.T / (X.shape[1] * N)
-    return W0 - eta * N * np.sqrt(p) * grad
 
 
 def _ridge_test(W, act, X, y, Xt, yt, lam):
@@ -542,15 +522,14 @@ def simulate_one_step(
         "the inputs, weights and feature matrices",
         "n, p, N, n_readout, n_test, n_draws, n_steps",
     )
-    act = _activation("activation", activation)
-    tgt = _activation("target", target)
+    act = named_activation("activation", activation)
+    tgt = named_activation("target", target)
     if act.derivative is None:
         raise ValueError(f"activation {activation!r} needs a derivative for the gradient step")
     gen = V.rng(rng)
 
     def sphere(m):
-        Z = gen.standard_normal((p, m))
-        return Z / np.linalg.norm(Z, axis=0)
+        return sphere_data(p, m, rng=gen)
 
     def labels(Xs, noisy=True):
         y = tgt.fn(np.sqrt(p) * beta @ Xs)
@@ -570,7 +549,7 @@ def simulate_one_step(
     for eta in steps:
         W1 = W0
         for X, y in batches:
-            W1 = _gradient_step(W1, a, X, y, act, float(eta))
+            W1 = gradient_step(W1, a, X, y, act, float(eta))
         if not np.all(np.isfinite(W1)):
             raise ValueError("step: the updated weights are not finite; lower step")
         _, sv, Vt = np.linalg.svd(W1, full_matrices=False)

@@ -23,9 +23,11 @@ import numpy as np
 
 from . import _validate as V
 from ._grids import cosine_map
+from ._two_layer import gradient_step, named_activation
 from .activations import get_activation
-from .deep import normalised_activation, ntk_edges, ntk_resolvent_traces, ntk_stieltjes
+from .deep import ntk_edges, ntk_resolvent_traces, ntk_stieltjes
 from .fixedpoint import ConvergenceError
+from .sim import sphere_data
 from .spectral import spectral_integral
 
 __all__ = [
@@ -321,18 +323,6 @@ def lazy_predictions(K, K_cross, y, t):
     return out[0] if t_arr.ndim == 0 else out
 
 
-def _named_activation(param, value):
-    """normalised_activation(value), with errors naming ``param``."""
-    if not (isinstance(value, str) or callable(value)):
-        raise TypeError(f"{param} must be an activation name or a callable; got {value!r}")
-    if callable(value) and not isinstance(value, str):
-        V.function(param, value)
-    try:
-        return normalised_activation(value)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{param}: {exc}") from exc
-
-
 class FeatureLearningStep(NamedTuple):
     """Result of :func:`one_step_feature_learning` for one step size.
 
@@ -428,26 +418,19 @@ def one_step_feature_learning(
         "n, p, N",
     )
     gen = V.rng(rng)
-    act = _named_activation("activation", activation)
-    tgt = _named_activation("target", target)
+    act = named_activation("activation", activation)
+    tgt = named_activation("target", target)
     if act.derivative is None:
         raise ValueError(f"activation {activation!r} needs a derivative for the gradient step")
 
-    def sphere(m):
-        Z = gen.standard_normal((p, m))
-        return Z / np.linalg.norm(Z, axis=0)
-
     beta = gen.standard_normal(p)
     beta /= np.linalg.norm(beta)
-    X, X_test = sphere(n), sphere(n)
+    X, X_test = sphere_data(p, n, rng=gen), sphere_data(p, n, rng=gen)
     y = tgt.fn(np.sqrt(p) * beta @ X) + np.sqrt(noise_var) * gen.standard_normal(n)
     y_test = tgt.fn(np.sqrt(p) * beta @ X_test)
     W0 = gen.standard_normal((N, p))
     a = gen.choice([-1.0, 1.0], size=N)
-    H = W0 @ X
-    f0 = a @ act.fn(H) / N
-    grad = ((a[:, None] * act.derivative(H)) * (f0 - y)[None, :]) @ X.T / (n * N)
-    W1 = W0 - eta * N * np.sqrt(p) * grad
+    W1 = gradient_step(W0, a, X, y, act, eta)
 
     def ck_eigs(W):
         F = act.fn(W @ X_test) / np.sqrt(N)

@@ -24,6 +24,7 @@ __all__ = [
     "bbp_threshold",
     "spike_eigenvalue",
     "spike_alignment",
+    "spike_eigenvalue_variance",
     "spike_quadratic_form",
     "spike_eigenvalue_contour",
     "spike_alignment_contour",
@@ -342,3 +343,44 @@ def simulate_spikes(p, n, ells, *, rng, distribution="gaussian", full_spectrum=F
     eigs[order] = lam
     align[order] = np.sum(vec * U[:, order], axis=0) ** 2
     return SpikeSample(eigs, align, spectrum)
+
+
+def spike_eigenvalue_variance(ell, ratio, beta=1):
+    """Variance of the Gaussian limit of a supercritical spike eigenvalue.
+
+    For ``C = I + ℓ u uᵀ`` with ``ℓ > √c`` the top eigenvalue :math:`\\hat\\lambda` of
+    ``X Xᵀ / n`` satisfies :math:`\\sqrt n\\,(\\hat\\lambda - \\rho(\\ell)) \\to N(0, v)` with
+    :math:`\\rho(\\ell) = (1 + \\ell)(1 + c/\\ell)` (:func:`spike_eigenvalue`) and
+
+    .. math:: v = \\frac{2}{\\beta}\\,(1 + \\ell)^2\\Bigl(1 - \\frac{c}{\\ell^2}\\Bigr).
+
+    Below the threshold the eigenvalue sticks to the edge with Tracy–Widom fluctuations of
+    order ``n^{-2/3}`` instead, so ``ell <= √c`` is refused.
+
+    Parameters
+    ----------
+    ell : float or array_like
+        Spike strengths, all ``> √c``.
+    ratio : float
+        ``c = p/n > 0``.
+    beta : {1, 2}
+        1 for real data (Paul 2007, Theorem 3), 2 for complex (Baik, Ben Arous & Péché 2005,
+        Theorem 1.1(b)).
+
+    Examples
+    --------
+    >>> spike_eigenvalue_variance(1.0, 0.25)  # 2 · 4 · (1 − 0.25)
+    6.0
+    """
+    c = V.positive_scalar("ratio", ratio)
+    ells = V.finite_real("ell", ell)
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, np.integer)):
+        raise TypeError(f"beta must be 1 or 2 (an integer); got {beta!r}")
+    if beta not in (1, 2):
+        raise ValueError(f"beta must be 1 or 2; got {beta!r}")
+    if np.any(ells <= np.sqrt(c)) or np.any(ells > 1e100):
+        raise ValueError(
+            f"ell must lie in (sqrt(ratio), 1e100] = ({np.sqrt(c):.6g}, 1e100] (above the BBP "
+            f"threshold, where the fluctuations are Gaussian); got {V.show_value(ell)}"
+        )
+    return V.scalar_or_array((2.0 / beta) * (1 + ells) ** 2 * (1 - c / ells**2))

@@ -245,6 +245,9 @@ REGISTRY = [
         0.5,
         valid={"ell": VEC | {"zero", "huge"}, "ratio": VEC | {"huge"}},
     ),
+    case(
+        rmt.spike_eigenvalue_variance, 1.0, 0.25, 1, valid={"ell": {"huge", "wrong_shape", "empty"}}
+    ),
     case(rmt.spike_quadratic_form, -1.0, 2.0, 0.5, valid={"z": Z_ARG, "ell": {"zero", "huge"}}),
     case(rmt.spike_alignment_contour, 2.0, 0.5, 64, valid={"ell": VEC}),
     case(rmt.spike_eigenvalue_contour, 2.0, 0.5, 64, valid={"ell": VEC}),

@@ -34,9 +34,6 @@ REGISTRY = [
     ),
     case(rmt.simulate_jacobian_spectrum, 2, 6, rng=0, active_fraction=0.5),
     case(rmt.laguerre_top_eigenvalues, 4, 8, 3, 0.5, 1, rng=0, valid={"ell": {"zero"}}),
-    case(
-        rmt.spike_eigenvalue_variance, 1.0, 0.25, 1, valid={"ell": {"huge", "wrong_shape", "empty"}}
-    ),
 ]
 
 #: Public names that are not swept, with the reason.
