@@ -172,12 +172,13 @@ def tracy_widom_pdf(s, beta=1):
 
     Examples
     --------
-    The density integrates to one (Gauss–Legendre on [−14, 10]):
+    The density is the derivative of :func:`tracy_widom_cdf` (a central difference, whose error
+    at step 1e-3 is about 1e-8; the tests also check that it integrates to one):
 
-    >>> import numpy as np
-    >>> x, w = np.polynomial.legendre.leggauss(120)
-    >>> round(float(12 * w @ tracy_widom_pdf(12 * x - 2, beta=2)), 10)
-    1.0
+    >>> h = 1e-3
+    >>> slope = (tracy_widom_cdf(-1.5 + h, beta=2) - tracy_widom_cdf(-1.5 - h, beta=2)) / (2 * h)
+    >>> bool(abs(tracy_widom_pdf(-1.5, beta=2) - slope) < 1e-7)
+    True
     """
     return _evaluate(s, beta, want_pdf=True)
 

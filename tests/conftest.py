@@ -27,10 +27,18 @@ def pytest_collection_modifyitems(config, items):
 
     `build`: every test that uses the built site (directly or through another fixture);
     `course`: the graded-assignment tooling (tests/test_course.py, nbgrader kernels);
-    `nbval`: the strict output comparison of the chapter notebooks.
+    `nbval`: the strict output comparison of the chapter notebooks;
+    `slow`: the tests tests/slow_tests.txt lists (measured by tools/measure_test_times.py).
     """
+    measured_slow = {
+        line.split()[0]
+        for line in (ROOT / "tests" / "slow_tests.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     for item in items:
         path = Path(str(item.path))
+        if item.nodeid in measured_slow:
+            item.add_marker(pytest.mark.slow)
         if "built_site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.build)
         if path.name == "test_course.py":

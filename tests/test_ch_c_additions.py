@@ -34,6 +34,7 @@ def test_kolmogorov_distance_matches_scipy_kstest():
     assert ours == pytest.approx(exact, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_kolmogorov_distance_of_simulated_mp_spectrum_shrinks():
     """Seeded simulation: Gaussian sample-covariance eigenvalues against the MP density."""
     c = 0.5
@@ -93,6 +94,7 @@ def test_spectral_training_loss_is_the_label_average_of_the_empirical_loss():
     assert np.allclose(mc, ours, rtol=0.03), "4000 label draws: Monte-Carlo error about 1%"
 
 
+@pytest.mark.slow
 def test_spectral_training_loss_of_simulated_ntk_matches_the_contour_integral():
     """Seeded simulation against the independent limit of rmt.lazy_training_loss."""
     X = rmt.sphere_data(800, 400, rng=3)

@@ -69,6 +69,7 @@ def test_conjugate_symmetry_and_negative_real_axis():
 
 
 # ---------------------------------------------------------------- CK: recursion vs independent
+@pytest.mark.slow
 def test_ck_with_atom_at_zero_matches_simulation_off_axis():
     # γ_L = 2: an atom of mass 1/2 at 0; the CK Stieltjes transform at -0.05 is large and > 0.
     X0 = rmt.sphere_data(1000, 500, rng=0)
@@ -199,6 +200,7 @@ def test_ntk_density_integrates_to_one():
 
 
 @pytest.mark.parametrize("L", [1, 2])
+@pytest.mark.slow
 def test_ck_and_ntk_moments_match_simulation(L):
     n, d0 = 400, 800
     gam = [n / d0] + [0.5] * L
@@ -562,6 +564,7 @@ def test_finite_width_density_is_the_silverstein_solver():
     assert np.array_equal(rmt.finite_width_density(x, eigs, 0.4), np.maximum(m.imag / np.pi, 0))
 
 
+@pytest.mark.slow
 def test_finite_width_density_of_a_spread_kernel_matches_simulation():
     # ν = three atoms (not δ₁): S = Φ^{1/2} Z Zᵀ Φ^{1/2}/d, n = 600, d = 1000 (γ = 0.6). At
     # η = 0.05 the smoothed density (1/πn) Σ Im 1/(λ_i - x - iη) fluctuates by O(1/(nη)).

@@ -10,6 +10,7 @@ import rmtlib as rmt
 
 
 @pytest.mark.parametrize("gamma", [0.3, 0.7, 1.5, 3.0])
+@pytest.mark.slow
 def test_flow_at_infinity_is_ridgeless(gamma):
     late = rmt.gradient_flow_risk(1e6, gamma, r2=1.0, noise_var=0.5)
     lim = rmt.ridge_risk(gamma, 0.0, r2=1.0, noise_var=0.5)
@@ -29,6 +30,7 @@ def test_flow_at_time_zero_is_the_null_estimator():
 
 
 @pytest.mark.parametrize("gamma,t", [(0.5, 0.7), (1.0, 3.0), (2.5, 20.0)])
+@pytest.mark.slow
 def test_flow_variance_matches_adaptive_quadrature(gamma, t):
     a, b = rmt.mp_edges(gamma)
     ref = (
@@ -86,6 +88,7 @@ def test_invalid_inputs_raise():
     s2=st.floats(0.0, 3.0),
     v0=st.floats(0.0, 2.0),
 )
+@pytest.mark.slow
 def test_flow_errors_are_nonnegative_and_bias_decreases(t, gamma, s2, v0):
     r = rmt.gradient_flow_risk(np.array([t, 2 * t + 0.1]), gamma, 1.0, s2, v0)
     assert np.all(r.bias >= 0) and np.all(r.variance >= 0) and np.all(r.train_error >= 0)
@@ -113,6 +116,7 @@ def test_flow_simulation_matches_theory(p, n, init_var):
     )
 
 
+@pytest.mark.slow
 def test_gd_simulation_matches_theory():
     ks = np.arange(0, 300, 20)
     sim = rmt.simulate_linear_dynamics(800, 400, ks, 1.0, 1.0, step=0.3, n_draws=10, rng=0)
@@ -124,6 +128,7 @@ def test_gd_simulation_matches_theory():
     "p,n,m2,step,lam",
     [(256, 512, 1.0, 0.01, 0.0), (512, 256, 2.0, 0.05, 0.0), (384, 384, 2.0, 0.1, 0.1)],
 )
+@pytest.mark.slow
 def test_gmm_test_and_train_error_match_simulation(p, n, m2, step, lam):
     ts = np.array([0, 1, 5, 20, 100, 500])
     sim = rmt.simulate_gmm_gd(p, n, m2, ts, step, lam, 0.1, n_draws=15, rng=1)
@@ -166,6 +171,7 @@ def test_gmm_spike_is_the_bbp_eigenvalue_of_the_mixture():
         assert top == pytest.approx(rmt.gmm_spike(c, mu2), abs=tol), mu2
 
 
+@pytest.mark.slow
 def test_gmm_gd_below_the_spike_threshold_matches_simulation():
     # ‖μ‖² = 0.6 < √c = 1: no outlier, the limit is the bulk one and the spike terms vanish.
     c, m2 = 1.0, 0.6

@@ -32,6 +32,7 @@ def test_tracy_widom_moments_match_the_literature(beta):
     assert abs(mean - ref_mean) < 1e-9 and abs(var - ref_var) < 1e-9, (mean, var)
 
 
+@pytest.mark.slow
 def test_tracy_widom_quadrature_has_converged():
     pts = [-12.0, -7.5, -4.0, -2.2, -1.0, 0.0, 1.5, 4.0, 9.0]
     for beta in (1, 2, 4):
@@ -41,6 +42,7 @@ def test_tracy_widom_quadrature_has_converged():
             assert abs(ours[0] - fine[0]) < 1e-12 and abs(ours[1] - fine[1]) < 1e-11, (beta, s)
 
 
+@pytest.mark.slow
 def test_tracy_widom_pdf_is_the_derivative_and_quantile_the_inverse():
     s, h = np.array([-3.0, -1.2, 0.4, 2.0]), 1e-4
     for beta in (1, 2, 4):

@@ -51,6 +51,7 @@ def test_commuting_positions_are_the_classical_sums_and_products():
     assert np.array_equal(pr, np.sort(a * perm))
 
 
+@pytest.mark.slow
 def test_free_positions_preserve_the_trace_and_match_free_convolutions():
     n = 800
     a = np.repeat([0.0, 1.0, 3.0], [240, 320, 240])
@@ -74,6 +75,7 @@ def test_free_positions_preserve_the_trace_and_match_free_convolutions():
 
 
 @pytest.mark.parametrize("weights", ["gaussian", "orthogonal"])
+@pytest.mark.slow
 def test_jacobian_spectrum_matches_its_free_probability_law(weights):
     depth, q, width = 4, 0.5, 400
     eigs = rmt.simulate_jacobian_spectrum(depth, width, rng=2, weights=weights, active_fraction=q)

@@ -149,6 +149,7 @@ def _mp_moments(name, tau):
         if (n, t) != ("sin", 1e6)
     ],
 )
+@pytest.mark.slow
 def test_coefficients_at_extreme_tau_match_high_precision_quadrature(name, tau):
     c = rmt.activation_coefficients(name, tau)
     a0, a1, nu, d0 = _mp_moments(name, tau)

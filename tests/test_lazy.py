@@ -46,6 +46,7 @@ def test_pure_noise_and_structured_losses_match_simulation():
     )
 
 
+@pytest.mark.slow
 def test_gd_loss_is_the_discrete_analogue_and_step_limit_is_two_over_edge():
     eta = 0.5 * rmt.gd_step_limit(GAM)
     lo, hi = rmt.ntk_edges(GAM)

@@ -215,6 +215,7 @@ def _cdf_reference(x, c):
 
 
 @pytest.mark.parametrize("c", [1.0, 1 - 1e-8, 1 + 1e-8, 0.999, 0.5, 0.01, 1e-6, 3.0, 100.0])
+@pytest.mark.slow
 def test_cdf_has_full_relative_accuracy_up_to_its_condition_number(c):
     # The CDF of the continuous part near the left edge a is a (x-a)^{3/2} (or √x at the hard
     # edge c = 1); rounding x - a costs a relative error eps * x / (x - a), nothing more.

@@ -50,6 +50,7 @@ def test_quadratic_form_is_real_off_support_and_matches_finite_n():
     assert abs(align - (R.eigenvectors[:, -1] @ U[:, 0]) ** 2) < 1e-9
 
 
+@pytest.mark.slow
 def test_simulated_top_eigenvalue_and_alignment_match_theory():
     p, n = 500, 1000
     c = p / n

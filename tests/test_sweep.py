@@ -94,6 +94,7 @@ def test_dask_client_and_address_agree_exactly_with_serial_and_processes(cluster
     assert len(client.scheduler_info()["workers"]) == 2
 
 
+@pytest.mark.slow
 def test_dask_results_are_ordered_by_grid_not_by_completion(cluster):
     _, client = cluster
     # the first cells finish last; gather must still return them first

@@ -6,6 +6,7 @@ mass 1 - (atoms). Each transform and density of mp and stieltjes is checked on r
 """
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def _graded(a, b):
 
 @settings(max_examples=5, deadline=None)
 @given(c=ratios, t=atoms)
+@pytest.mark.slow
 def test_densities_are_nonnegative_with_mass_one_minus_atom(c, t):
     s2 = t[0]
     a, b = rmt.mp_edges(c, s2)

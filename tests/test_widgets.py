@@ -135,6 +135,7 @@ def test_panel_rejects_continuous_or_foreign_controls():
         rmt.widgets.panel(_draw, c=W.FloatSlider(value=0.5, continuous_update=False))
 
 
+@pytest.mark.slow
 def test_frames_follow_the_build_environment(monkeypatch):
     monkeypatch.setenv(wd.FRAMES_ENV, "1")
     assert rmt.widgets.panel(_draw, **_controls()).frame_count == 6
