@@ -327,3 +327,34 @@ def unswept(registry, modules, not_swept):
         for f in public_functions(m)
         if f not in registered and f.__name__ not in not_swept
     ]
+
+
+def registry_tests(registry, modules, not_swept, pending=()):
+    """The three pieces every sweep registry module binds at module level::
+
+        _tracing, test_bad_values_are_refused_naming_the_parameter, \\
+            test_every_public_function_is_swept = registry_tests(REGISTRY, MODULES, NOT_SWEPT)
+
+    (an autouse tracemalloc fixture for the module, the parametrized sweep, and the check that
+    every public function of ``modules`` has a case or a reason in ``not_swept``)."""
+    import pytest
+
+    @pytest.fixture(scope="module", autouse=True)
+    def tracing():
+        stop = start_tracing()
+        yield
+        stop()
+
+    @pytest.mark.parametrize("c, param", items(registry))
+    def test_bad_values_are_refused_naming_the_parameter(c, param):
+        check(c, param, pending)
+
+    def test_every_public_function_is_swept():
+        missing = unswept(registry, modules, not_swept)
+        assert not missing, f"public functions without a sweep case: {missing}"
+
+    return (
+        tracing,
+        test_bad_values_are_refused_naming_the_parameter,
+        test_every_public_function_is_swept,
+    )
