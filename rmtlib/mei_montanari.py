@@ -225,9 +225,9 @@ def mei_montanari_fixed_point(xi, psi1, psi2, zeta, *, nu0=None):
 
 
 class MeiMontanariRisk(NamedTuple):
-    """Mei–Montanari asymptotics: ``excess_risk = F1sq·bias + (tau2 + Fstar_sq)·variance + Fstar_sq``.
+    """Mei–Montanari asymptotics: ``excess_risk = F1sq·bias + (noise_var + Fstar_sq)·variance + Fstar_sq``.
 
-    ``test_mse = excess_risk + tau2``. ``chi`` is ν₁ν₂ at ξ = i√(ψ₁ψ₂λ̄); ``lam_bar = λ/μ⋆²``.
+    ``test_mse = excess_risk + noise_var``. ``chi`` is ν₁ν₂ at ξ = i√(ψ₁ψ₂λ̄); ``lam_bar = λ/μ⋆²``.
     """
 
     bias: np.ndarray
