@@ -62,11 +62,11 @@ def distance_kernel_equivalent(X, f, labels, means, covariances=None):
     :math:`O(p^{-1/2})`),
 
     .. math::
-        \\tilde K=f(\\tau)\\mathbf 1\\mathbf 1^\\top
-        +f'(\\tau)\\Big[u\\mathbf 1^\\top+\\mathbf 1u^\\top+\\frac{\\|\\mu_a-\\mu_b\\|^2}{p}
-        +\\frac{2(\\mu_a-\\mu_b)^\\top(w_i-w_j)}{p}-\\frac{2}{p}W^\\top W\\Big]
-        +\\frac{f''(\\tau)}2\\Big[(u_i+u_j)^2+\\frac{4\\operatorname{tr}C_aC_b}{p^2}\\Big]
-        +\\big(f(0)-f(\\tau)+\\tau f'(\\tau)\\big)I_n .
+        \\tilde K&=f(\\tau)\\mathbf 1\\mathbf 1^\\top
+        +f'(\\tau)\\Big[u\\mathbf 1^\\top+\\mathbf 1u^\\top+\\frac{\\|\\mu_a-\\mu_b\\|^2}{p}\\\\
+        &\\qquad+\\frac{2(\\mu_a-\\mu_b)^\\top(w_i-w_j)}{p}-\\frac{2}{p}W^\\top W\\Big]\\\\
+        &\\quad+\\frac{f''(\\tau)}2\\Big[(u_i+u_j)^2+\\frac{4\\operatorname{tr}C_aC_b}{p^2}\\Big]\\\\
+        &\\quad+\\big(f(0)-f(\\tau)+\\tau f'(\\tau)\\big)I_n .
 
     :math:`f'(\\tau)` carries the means and the trace shifts (first order), :math:`f''(\\tau)`
     the squared trace shifts and :math:`\\operatorname{tr}C_aC_b` (second order). Derived by

@@ -117,14 +117,15 @@ def gmm_gd_error(t, ratio, mu_norm2, step, lam=0.0, init_var=0.0):
     :math:`\\nu` and :math:`\\lambda_s = 1 + c + \\|\\mu\\|^2 + c/\\|\\mu\\|^2`,
 
     .. math::
-        E = \\int\\frac{1-f_t(x+\\gamma)}{x+\\gamma}\\omega(x)dx
-        + \\frac{(\\|\\mu\\|^4-c)^+}{\\|\\mu\\|^2}\\frac{1-f_t(\\lambda_s+\\gamma)}{\\lambda_s+\\gamma},
+        E &= \\int\\frac{1-f_t(x+\\gamma)}{x+\\gamma}\\omega(x)dx\\\\
+        &\\quad + \\frac{(\\|\\mu\\|^4-c)^+}{\\|\\mu\\|^2}\\frac{1-f_t(\\lambda_s+\\gamma)}{\\lambda_s+\\gamma},
 
     .. math::
-        V = \\frac{\\|\\mu\\|^2+c}{\\|\\mu\\|^2}\\Big[\\int\\frac{(1-f_t(x+\\gamma))^2}{(x+\\gamma)^2}
-        \\omega(x)dx + \\frac{(\\|\\mu\\|^4-c)^+}{\\|\\mu\\|^2}
-        \\frac{(1-f_t(\\lambda_s+\\gamma))^2}{(\\lambda_s+\\gamma)^2}\\Big]
-        + \\sigma_0^2\\Big[\\int f_t(x+\\gamma)^2\\nu(x)dx + (1-\\tfrac1c)^+f_t(\\gamma)^2\\Big].
+        V &= \\frac{\\|\\mu\\|^2+c}{\\|\\mu\\|^2}\\Big[\\int\\frac{(1-f_t(x+\\gamma))^2}{(x+\\gamma)^2}
+        \\omega(x)dx\\\\
+        &\\qquad + \\frac{(\\|\\mu\\|^4-c)^+}{\\|\\mu\\|^2}
+        \\frac{(1-f_t(\\lambda_s+\\gamma))^2}{(\\lambda_s+\\gamma)^2}\\Big]\\\\
+        &\\quad + \\sigma_0^2\\Big[\\int f_t(x+\\gamma)^2\\nu(x)dx + (1-\\tfrac1c)^+f_t(\\gamma)^2\\Big].
 
     Below the threshold (:math:`\\|\\mu\\|^2 \\le \\sqrt c`) the spike terms vanish and
     :math:`\\lambda_s` is no eigenvalue (:func:`gmm_spike` is then the bulk edge) but still the

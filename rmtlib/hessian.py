@@ -281,8 +281,8 @@ def two_layer_hvp(W, v, X, y, vecs, activation="tanh", *, part="hessian"):
     up to the factor :math:`1/(n\\sqrt N)`,
 
     .. math::
-        G(U,u) = \\big([(v\\odot\\sigma')\\,\\mathrm{diag}(\\delta f)]X^\\top,\\ \\sigma\\,\\delta f\\big),\\quad
-        H_1(U,u) = \\big([(u\\odot\\sigma' + v\\odot\\sigma''\\odot A)\\,\\mathrm{diag}(r)]X^\\top,
+        G(U,u) &= \\big([(v\\odot\\sigma')\\,\\mathrm{diag}(\\delta f)]X^\\top,\\ \\sigma\\,\\delta f\\big),\\\\
+        H_1(U,u) &= \\big([(u\\odot\\sigma' + v\\odot\\sigma''\\odot A)\\,\\mathrm{diag}(r)]X^\\top,
         \\ (\\sigma'\\odot A)\\,r\\big).
 
     Each product costs :math:`O(Npn)`, the cost of one gradient (Pearlmutter 1994, *Neural

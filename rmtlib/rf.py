@@ -112,12 +112,12 @@ def rf_ridge_errors(X, y, X_test, y_test, n_features, lam, activation="relu"):
     :math:`\\bar K_{AB}=\\frac{N}{n(1+\\delta)}\\Phi(A,B)`, :math:`\\bar Q=(\\bar K+\\lambda I_n)^{-1}`,
 
     .. math::
-        \\bar E_{\\rm train}=\\frac{\\lambda^2}n\\Big[\\|\\bar Qy\\|^2
+        \\bar E_{\\rm train}&=\\frac{\\lambda^2}n\\Big[\\|\\bar Qy\\|^2
         +\\frac{\\frac1N\\operatorname{tr}\\bar K\\bar Q^2}{1-\\frac1N\\operatorname{tr}(\\bar K\\bar Q)^2}
-        y^\\top\\bar Q\\bar K\\bar Qy\\Big],\\qquad
-        \\bar E_{\\rm test}=\\frac1{\\hat n}\\|\\hat y-\\bar K_{\\hat XX}\\bar Qy\\|^2
-        +\\Theta\\Big[\\frac1{\\hat n}\\operatorname{tr}\\bar K_{\\hat X\\hat X}
-        -\\frac1{\\hat n}\\operatorname{tr}\\bar K_{\\hat XX}(\\lambda\\bar Q^2+\\bar Q)\\bar K_{X\\hat X}\\Big],
+        y^\\top\\bar Q\\bar K\\bar Qy\\Big],\\\\
+        \\bar E_{\\rm test}&=\\frac1{\\hat n}\\|\\hat y-\\bar K_{\\hat XX}\\bar Qy\\|^2
+        +\\Theta\\Big[\\frac1{\\hat n}\\operatorname{tr}\\bar K_{\\hat X\\hat X}\\\\
+        &\\qquad-\\frac1{\\hat n}\\operatorname{tr}\\bar K_{\\hat XX}(\\lambda\\bar Q^2+\\bar Q)\\bar K_{X\\hat X}\\Big],
 
     :math:`\\Theta=\\frac{\\frac1Ny^\\top\\bar Q\\bar K\\bar Qy}{1-\\frac1N\\operatorname{tr}(\\bar K\\bar Q)^2}`.
     Computed in the eigenbasis of K, vectorised over (N, λ).
