@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from sweep import CLASSES, case, check, items, start_tracing, unswept
+from sweep import CLASSES, case, registry_tests
 
 import rmtlib as rmt
 from rmtlib import (
@@ -417,21 +417,11 @@ NOT_SWEPT = {
 PENDING: set[str] = set()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tracing():
-    stop = start_tracing()
-    yield
-    stop()
-
-
-@pytest.mark.parametrize("c, param", items(REGISTRY))
-def test_bad_values_are_refused_naming_the_parameter(c, param):
-    check(c, param, PENDING)
-
-
-def test_every_public_function_is_swept():
-    missing = unswept(REGISTRY, COVERED, NOT_SWEPT)
-    assert not missing, f"public functions without a sweep case: {missing}"
+(
+    _tracing,
+    test_bad_values_are_refused_naming_the_parameter,
+    test_every_public_function_is_swept,
+) = registry_tests(REGISTRY, COVERED, NOT_SWEPT, PENDING)
 
 
 def test_sweep_size():

@@ -10,8 +10,7 @@ until it is fixed and removed).
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from sweep import case, check, items, start_tracing, unswept
+from sweep import case, registry_tests
 
 import rmtlib as rmt
 from rmtlib import (
@@ -499,18 +498,8 @@ NOT_SWEPT = {
 PENDING = {}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tracing():
-    stop = start_tracing()
-    yield
-    stop()
-
-
-@pytest.mark.parametrize("c, param", items(REGISTRY))
-def test_bad_values_are_refused_naming_the_parameter(c, param):
-    check(c, param, PENDING)
-
-
-def test_every_public_function_is_swept():
-    missing = unswept(REGISTRY, MODULES, NOT_SWEPT)
-    assert not missing, f"public functions without a sweep case: {missing}"
+(
+    _tracing,
+    test_bad_values_are_refused_naming_the_parameter,
+    test_every_public_function_is_swept,
+) = registry_tests(REGISTRY, MODULES, NOT_SWEPT, PENDING)
