@@ -22,6 +22,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 SITE = ROOT / "_build" / "html"
 
 
+# First, so that the node ids are read before pytest-xdist appends the group names to them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Mark by what a test needs, so that `-m "not build and not course"` skips the book build.
 
@@ -29,6 +31,11 @@ def pytest_collection_modifyitems(config, items):
     `course`: the graded-assignment tooling (tests/test_course.py, nbgrader kernels);
     `nbval`: the strict output comparison of the chapter notebooks;
     `slow`: the tests tests/slow_tests.txt lists (measured by tools/measure_test_times.py).
+
+    Each of the first three also gets an ``xdist_group``, so that under ``--dist loadgroup``
+    (how `./rmtbook test` runs) one worker builds the book once and runs every test of the
+    site and the PDF, one worker sets up the course, and one worker runs a notebook's cells in
+    order in one kernel; the other tests go to whichever worker is free.
     """
     measured_slow = {
         line.split()[0]
@@ -45,6 +52,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.course)
         if path.suffix == ".ipynb":
             item.add_marker(pytest.mark.nbval)
+        # the site and the PDF share the book's execution cache: one worker, one after the other
+        if item.get_closest_marker("build"):
+            item.add_marker(pytest.mark.xdist_group("build"))
+        elif item.get_closest_marker("course"):
+            item.add_marker(pytest.mark.xdist_group("course"))
+        elif path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{path.stem}"))
 
 
 @pytest.fixture(scope="session")

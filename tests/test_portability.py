@@ -1,8 +1,8 @@
 """The chapter notebooks' committed outputs do not depend on the machine's BLAS kernel.
 
-nbval runs on every chapter a second time, in a subprocess with one OpenBLAS thread and an
-OpenBLAS kernel (``OPENBLAS_CORETYPE``) other than the one this CPU selects, which changes the
-order of floating-point operations of every matrix product and decomposition. An output that
+nbval runs on every chapter a second time, in a subprocess with two OpenBLAS threads (the main
+run has one) and an OpenBLAS kernel (``OPENBLAS_CORETYPE``) other than the one this CPU selects,
+which changes the order of floating-point operations of every matrix product and decomposition. An output that
 prints a number at round-off level differs there, as it would on another x86-64 machine.
 """
 
@@ -32,21 +32,37 @@ def _kernels(env):
     return [str(k).lower() for k in json.loads(out.stdout)]
 
 
-# nbval of every chapter (minutes): not part of the fast loop, like nbval itself
-@pytest.mark.slow
-@pytest.mark.nbval
-def test_chapters_pass_nbval_under_another_blas_kernel():
+CHAPTERS = sorted(p.name for p in (ROOT / "chapters").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def other_kernel_env():
+    """The environment of the second run: another OpenBLAS kernel and two threads.
+
+    `./rmtbook test` runs nbval with one thread of this CPU's kernel; this run changes both the
+    kernel and the thread count (which splits the matrix products differently).
+    """
     base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     native = _kernels(base)
     assert native, "numpy is expected to use OpenBLAS (the wheel's BLAS)"
     other = next(k for k in KERNELS if k.lower() not in native)
     env = {
         **base,
-        "OPENBLAS_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "2",
         "OPENBLAS_CORETYPE": other,
         "PYTHONWARNINGS": "ignore",
     }
     assert _kernels(env) == [other.lower()] * len(native), "OPENBLAS_CORETYPE was not applied"
+    return env, other, native[0]
+
+
+# nbval of a chapter (tens of seconds each): not part of the fast loop, like nbval itself; one
+# test per chapter, so that parallel workers share them
+@pytest.mark.slow
+@pytest.mark.nbval
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_passes_nbval_under_another_blas_kernel(chapter, other_kernel_env):
+    env, other, native = other_kernel_env
     cmd = [
         sys.executable,
         "-m",
@@ -61,10 +77,12 @@ def test_chapters_pass_nbval_under_another_blas_kernel():
         "tests/sanitize.cfg",
         "--nbval-cell-timeout",
         "300",
-        "chapters",
+        f"chapters/{chapter}",
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, (
-        f"nbval under OPENBLAS_CORETYPE={other} (native: {native[0]}), one thread, failed: a "
-        "committed output depends on round-off.\n" + proc.stdout[-8000:] + proc.stderr[-2000:]
+        f"nbval of {chapter} under OPENBLAS_CORETYPE={other} (native: {native}), two threads, "
+        "failed: a committed output depends on round-off.\n"
+        + proc.stdout[-8000:]
+        + proc.stderr[-2000:]
     )
