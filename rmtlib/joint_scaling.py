@@ -24,9 +24,9 @@ import numpy as np
 
 from . import _validate as V
 from .activations import get_activation
-from .anisotropic_ridge import anisotropic_ridge_risk, renormalised_ridge
+from .anisotropic_ridge import renormalised_ridge
 from .fixedpoint import ConvergenceError
-from .scaling import _power_law, scaling_exponents
+from .scaling import power_law_spectrum, power_law_target, scaling_exponents
 
 __all__ = [
     "JointRidgeRisk",
@@ -43,6 +43,20 @@ __all__ = [
 
 # Sizes n, N up to this are accepted by the equivalent (the sums stay resolved in float64).
 _SIZE_MAX = 1e15
+# Simulated eigenvalues and energies above this would overflow the squares of the Gram matrices.
+_SIM_MAX = 1e100
+
+
+def _power_law(a, b, p):
+    """Validated power-law data: ``(a, b, p, t, e)`` (``a > 1``, ``a + b > 1``, no underflow)."""
+    scaling_exponents(a, b)  # refuses a <= 1 and a + b <= 1, naming them
+    a, b, p = float(a), float(b), V.size("p", p)
+    if a * np.log10(p) > 300 or abs(b) * np.log10(p) > 300:
+        raise ValueError(
+            f"a, b, p: p^-a or p^-b leaves float64 (a log10 p and |b| log10 p must be at most 300); "
+            f"got a={a}, b={b}, p={p}"
+        )
+    return a, b, p, power_law_spectrum(p, a), power_law_target(p, b)
 
 
 class JointRidgeRisk(NamedTuple):
@@ -106,7 +120,10 @@ def _solve_joint_kappa(t, n, N, lam, *, tol=1e-13, max_iter=200):
     zero = lam == 0
     if zero.all():
         return k0
-    lo, hi = np.log(np.maximum(np.maximum(lam, k0), 1e-300)), np.log(lam + t.sum() * (1 / n + 1 / N))
+    lo, hi = (
+        np.log(np.maximum(np.maximum(lam, k0), 1e-300)),
+        np.log(lam + t.sum() * (1 / n + 1 / N)),
+    )
     tt = t[:, None]
     u = 0.5 * (lo + hi)
     done = zero.copy()
@@ -192,9 +209,10 @@ def joint_ridge_risk(n, N, pop_eigs, target_energy, lam, noise_var=0.0):
 
     References
     ----------
-    Defilippis, Loureiro & Misiakiewicz (2024), Theorem 3.3 (the general random-feature
-    equivalent, of which this is the linear-feature case); Atanasov, Zavatone-Veth & Pehlevan
-    (2024), sec. 5 (linear random features); Bach (2024), sec. 5 (random projections).
+    Defilippis, Loureiro & Misiakiewicz (2024), sec. 3 (the deterministic equivalent of
+    random-feature ridge regression, of which this is the linear-feature case); Atanasov,
+    Zavatone-Veth & Pehlevan (2024) (linear random features, by renormalisation); Bach (2024),
+    sec. 5 (random projections).
 
     Examples
     --------
@@ -219,7 +237,9 @@ def joint_ridge_risk(n, N, pop_eigs, target_energy, lam, noise_var=0.0):
             f"n, N and lam must broadcast together; got shapes {n.shape}, {N.shape}, {lam.shape}"
         ) from None
     count = int(np.prod(shape, dtype=np.int64))
-    V.check_allocation([(t.size, count)] * 4, "the p × (n, N, lam) work arrays", "n, N, lam, pop_eigs")
+    V.check_allocation(
+        [(t.size, count)] * 4, "the p × (n, N, lam) work arrays", "n, N, lam, pop_eigs"
+    )
     nb, Nb, lb = (np.broadcast_to(a, shape).ravel() for a in (n, N, lam))
     kappa = _solve_joint_kappa(t, nb, Nb, lb)
     sums = _sums(t, energy, kappa)
@@ -314,13 +334,15 @@ def compute_optimal_frontier(compute, a, b, p, noise_var, *, n_grid=161, kappa_g
     """
     a, b, p, t, e = _power_law(a, b, p)
     C = np.atleast_1d(V.in_range("compute", compute, 4.0, 1e14))
-    if C.ndim != 1:
-        raise ValueError(f"compute must be a scalar or 1-d; got shape {C.shape}")
+    if C.ndim != 1 or C.size == 0:
+        raise ValueError(f"compute must be a scalar or a non-empty 1-d array; got shape {C.shape}")
     s2 = V.nonnegative_scalar("noise_var", noise_var)
     nu = V.integer("n_grid", n_grid, minimum=9, maximum=2001)
     nk = V.integer("kappa_grid", kappa_grid, minimum=9, maximum=2001)
     V.check_allocation(
-        [(nk, p)] * 4 + [(C.size, nu, nk)] * 8, "the κ-grid sums and the risk grid", "compute, n_grid, kappa_grid, p"
+        [(nk, p)] * 4 + [(C.size, nu, nk)] * 8,
+        "the κ-grid sums and the risk grid",
+        "compute, n_grid, kappa_grid, p",
     )
     k_lo = 1e-3 * float(t[-1])
     kappas = np.logspace(np.log10(k_lo), np.log10(10 * float(t[0])), nk)
@@ -341,8 +363,8 @@ def compute_optimal_frontier(compute, a, b, p, noise_var, *, n_grid=161, kappa_g
     rows = np.arange(C.size)
     if np.any((i == 0) | (i == nk - 1)) or not np.all(np.isfinite(risk[rows, j, i])):
         raise ValueError(
-            "compute, p: the optimal ridge lies at the end of the searched range; "
-            "raise p or lower compute"
+            "compute, p, noise_var: the optimal ridge lies at the end of the searched range; "
+            "raise p or lower compute (or noise_var)"
         )
     # Parabola through the best split and its neighbours (each minimised over κ), in u = log C n.
     prof = risk.min(2)
@@ -444,8 +466,17 @@ class JointRidgeSimulation(NamedTuple):
 
 
 def simulate_joint_ridge(
-    n, N, pop_eigs, target_energy, lam, noise_var=0.0, activation="linear", *, n_draws=5,
-    rng, n_test=2000,
+    n,
+    N,
+    pop_eigs,
+    target_energy,
+    lam,
+    noise_var=0.0,
+    activation="linear",
+    *,
+    n_draws=5,
+    rng,
+    n_test=2000,
 ):
     """Seeded simulation of ridge on ``N`` random features from ``n`` samples.
 
@@ -463,7 +494,7 @@ def simulate_joint_ridge(
     n_draws : int, >= 1
         Independent draws of ``(F, X, ε)``.
     rng : Generator or int
-    n_test : int, >= 1
+    n_test : int, in [1, 100000]
         Test points for a nonlinear activation (the linear risk is computed exactly, noise
         averaged in closed form).
 
@@ -484,9 +515,15 @@ def simulate_joint_ridge(
     s2 = V.nonnegative_scalar("noise_var", noise_var)
     linear = isinstance(activation, str) and activation == "linear"
     act = get_activation(activation)
+    for name, arr in (("pop_eigs", t), ("target_energy", energy)):
+        if arr.max() > _SIM_MAX:
+            raise ValueError(
+                f"{name} must be at most {_SIM_MAX:g} to be simulated; got {arr.max():.3g}"
+            )
     n_draws = V.size("n_draws", n_draws)
+    V.check_allocation((n_draws,), "the per-draw results", "n_draws")
     gen = V.rng(rng)
-    n_test = V.size("n_test", n_test)
+    n_test = V.size("n_test", n_test, maximum=100_000)
     p = t.size
     m = 0 if linear else n_test
     V.check_allocation(
