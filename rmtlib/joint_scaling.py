@@ -26,12 +26,14 @@ from . import _validate as V
 from .activations import get_activation
 from .anisotropic_ridge import renormalised_ridge
 from .fixedpoint import ConvergenceError
+from .ridge import OptimalRidge
 from .scaling import power_law_spectrum, power_law_target, scaling_exponents
 
 __all__ = [
     "JointRidgeRisk",
     "joint_ridge_risk",
     "joint_scaling_curve",
+    "joint_scaling_optimal",
     "ComputeOptimal",
     "compute_optimal_frontier",
     "FrontierExponents",
@@ -284,6 +286,76 @@ def joint_scaling_curve(n, N, a, b, p, lam=0.0, noise_var=0.0):
     return joint_ridge_risk(n, N, t, e, lam, noise_var)
 
 
+def _tuned_grid(n, N, t, e, s2, nk):
+    """Risk minimised over λ >= 0 on a log grid of the data-space ridge κ, for broadcast (n, N).
+
+    λ = κ(1 - df1/n)(1 - df1/N) is explicit in κ, so the spectral sums are computed once per κ
+    and the risk of :func:`joint_ridge_risk` (through :func:`_risk_at`) is evaluated on the
+    grid for every size at once. Returns the minimal risk, the λ there and the κ index.
+    """
+    kappas = np.logspace(np.log10(1e-3 * float(t[t > 0].min())), np.log10(10 * float(t.max())), nk)
+    sums = _sums(t, e, kappas)
+    n, N = np.broadcast_arrays(np.asarray(n, float), np.asarray(N, float))
+    nb, Nb = n[..., None], N[..., None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lam = kappas * (1 - sums[0] / nb) * (1 - sums[0] / Nb)
+        bias, var, _, peak = _risk_at(kappas, nb, Nb, sums, s2)
+        risk = np.where((sums[0] < np.minimum(nb, Nb)) & ~peak, bias + var, np.inf)
+    i = risk.argmin(-1)
+    pick = np.take_along_axis
+    return pick(risk, i[..., None], -1)[..., 0], pick(lam, i[..., None], -1)[..., 0], i
+
+
+def joint_scaling_optimal(n, N, a, b, p, noise_var, *, kappa_grid=241):
+    """:func:`joint_scaling_curve` with the ridge λ >= 0 tuned for each ``(n, N)``.
+
+    Parameters
+    ----------
+    n, N : float or array_like, in [1, 1e15]
+        Broadcast together.
+    a, b, p, noise_var : as in :func:`joint_scaling_curve`
+    kappa_grid : int, in [9, 2001]
+        Log-spaced values of the data-space ridge κ searched (κ determines λ at given
+        ``(n, N)``), from ``10^-3`` times the smallest eigenvalue to 10 times the largest.
+
+    Returns
+    -------
+    OptimalRidge
+        ``lam`` and ``excess_risk`` (the grid minimum) per ``(n, N)``. An optimum at an end of
+        the κ range is refused.
+
+    Examples
+    --------
+    With ``N = 10^12`` this is the tuned learning curve of chapter 6:
+    ``rmt.learning_curve_optimal([1000.0], 2.0, 1.0, 20000, 1.0)`` gives 0.0124 too.
+
+    >>> round(float(joint_scaling_optimal(1000, 1e12, 2.0, 1.0, 20000, 1.0).excess_risk), 4)
+    0.0124
+    """
+    a, b, p, t, e = _power_law(a, b, p)
+    n = V.in_range("n", n, 1.0, _SIZE_MAX)
+    N = V.in_range("N", N, 1.0, _SIZE_MAX)
+    try:
+        shape = np.broadcast_shapes(n.shape, N.shape)
+    except ValueError:
+        raise ValueError(f"n and N must broadcast together; got {n.shape} and {N.shape}") from None
+    s2 = V.nonnegative_scalar("noise_var", noise_var)
+    nk = V.integer("kappa_grid", kappa_grid, minimum=9, maximum=2001)
+    count = int(np.prod(shape, dtype=np.int64))
+    V.check_allocation(
+        [(nk, p)] * 4 + [(count, nk)] * 8,
+        "the κ-grid sums and the risk grid",
+        "n, N, kappa_grid, p",
+    )
+    risk, lam, i = _tuned_grid(n, N, t, e, s2, nk)
+    if np.any((i == 0) | (i == nk - 1)) or not np.all(np.isfinite(risk)):
+        raise ValueError(
+            "n, N, p, noise_var: the optimal ridge lies at the end of the searched range; "
+            "raise p or lower n, N (or noise_var)"
+        )
+    return OptimalRidge(V.scalar_or_array(lam), V.scalar_or_array(risk))
+
+
 class ComputeOptimal(NamedTuple):
     """The compute-optimal allocation per budget ``compute = n N``: sizes, ridge and risk."""
 
@@ -344,30 +416,18 @@ def compute_optimal_frontier(compute, a, b, p, noise_var, *, n_grid=161, kappa_g
         "the κ-grid sums and the risk grid",
         "compute, n_grid, kappa_grid, p",
     )
-    k_lo = 1e-3 * float(t[-1])
-    kappas = np.logspace(np.log10(k_lo), np.log10(10 * float(t[0])), nk)
-    sums = _sums(t, e, kappas)
     u = np.linspace(0, 1, nu + 2)[1:-1]
     n = C[:, None] ** u[None, :]
-    N = C[:, None] / n
-    shape = (C.size, nu, nk)
-    nb, Nb = (np.broadcast_to(x[..., None], shape) for x in (n, N))
-    kb = np.broadcast_to(kappas, shape)
-    sb = tuple(np.broadcast_to(s, shape) for s in sums)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lam = kb * (1 - sb[0] / nb) * (1 - sb[0] / Nb)
-        bias, var, _, peak = _risk_at(kb, nb, Nb, sb, s2)
-        risk = np.where((sb[0] < np.minimum(nb, Nb)) & ~peak, bias + var, np.inf)
-    flat = risk.reshape(C.size, -1).argmin(1)
-    j, i = np.unravel_index(flat, (nu, nk))
+    risk, lam, i = _tuned_grid(n, C[:, None] / n, t, e, s2, nk)
+    j = risk.argmin(1)
     rows = np.arange(C.size)
-    if np.any((i == 0) | (i == nk - 1)) or not np.all(np.isfinite(risk[rows, j, i])):
+    if np.any((i[rows, j] == 0) | (i[rows, j] == nk - 1)) or not np.all(np.isfinite(risk[rows, j])):
         raise ValueError(
             "compute, p, noise_var: the optimal ridge lies at the end of the searched range; "
             "raise p or lower compute (or noise_var)"
         )
     # Parabola through the best split and its neighbours (each minimised over κ), in u = log C n.
-    prof = risk.min(2)
+    prof = risk
     jc = np.clip(j, 1, nu - 2)
     r0, r1, r2 = prof[rows, jc - 1], prof[rows, jc], prof[rows, jc + 1]
     curv = r0 - 2 * r1 + r2
@@ -378,7 +438,7 @@ def compute_optimal_frontier(compute, a, b, p, noise_var, *, n_grid=161, kappa_g
     r_star = np.where(curv > 0, r1 - (r2 - r0) ** 2 / (8 * np.where(curv > 0, curv, 1.0)), r1)
     r_star = np.minimum(r_star, prof[rows, j])
     n_star = C**u_star
-    return ComputeOptimal(C, n_star, C / n_star, lam[rows, j, i], r_star)
+    return ComputeOptimal(C, n_star, C / n_star, lam[rows, j], r_star)
 
 
 class FrontierExponents(NamedTuple):

@@ -131,3 +131,20 @@ def test_frontier_refuses_an_optimum_at_the_end_of_its_range():
 def test_simulator_refuses_sizes_above_the_memory_budget():
     with rmt.memory_budget("8M"), pytest.raises(rmt.MemoryBudgetError, match="n, N"):
         rmt.simulate_joint_ridge(2000, 2000, T, E, 0.1, rng=0)
+
+
+def test_tuned_joint_risk_with_exact_features_is_the_tuned_learning_curve():
+    n = np.array([200.0, 1000.0])
+    joint = rmt.joint_scaling_optimal(n, 1e13, 2.0, 1.0, 20000, 1.0)
+    ch6 = rmt.learning_curve_optimal(n, 2.0, 1.0, 20000, 1.0)  # golden section, another search
+    assert joint.excess_risk == pytest.approx(ch6.excess_risk, rel=2e-3)
+    assert joint.lam == pytest.approx(ch6.lam, rel=0.1)
+
+
+def test_tuned_joint_risk_is_below_every_fixed_ridge():
+    n, N = np.array([[100.0], [800.0]]), np.array([[50.0, 400.0]])
+    best = rmt.joint_scaling_optimal(n, N, A, 0.5, P, 0.2).excess_risk
+    lams = np.logspace(-6, 1, 30)[:, None, None]
+    fixed = rmt.joint_scaling_curve(n, N, A, 0.5, P, lams, 0.2).excess_risk
+    assert np.all(best <= fixed.min(0) * (1 + 1e-3))
+    assert best == pytest.approx(fixed.min(0), rel=0.02)

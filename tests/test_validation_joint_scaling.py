@@ -50,6 +50,17 @@ REGISTRY = [
         },
     ),
     case(
+        rmt.joint_scaling_optimal,
+        [10.0, 40.0],
+        20.0,
+        1.5,
+        1.0,
+        300,
+        0.5,
+        kappa_grid=41,
+        valid={"n": VEC, "N": VEC, "b": {"zero", "huge"}, "noise_var": {"zero"}},
+    ),
+    case(
         rmt.compute_optimal_frontier,
         [1e3, 1e4],
         2.0,
