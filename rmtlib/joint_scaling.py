@@ -211,10 +211,10 @@ def joint_ridge_risk(n, N, pop_eigs, target_energy, lam, noise_var=0.0):
 
     References
     ----------
-    Defilippis, Loureiro & Misiakiewicz (2024), sec. 3 (the deterministic equivalent of
-    random-feature ridge regression, of which this is the linear-feature case); Atanasov,
-    Zavatone-Veth & Pehlevan (2024) (linear random features, by renormalisation); Bach (2024),
-    sec. 5 (random projections).
+    Defilippis, Loureiro & Misiakiewicz (2024), sec. 3 (a dimension-free equivalent of
+    random-feature ridge regression for general feature maps; the linear-feature form here is
+    derived as in the Notes); Atanasov, Zavatone-Veth & Pehlevan (2024) (linear random
+    features, by renormalisation); Bach (2024), sec. 5 (random projections).
 
     Examples
     --------
