@@ -7,9 +7,9 @@ import numpy as np
 from sweep import case, registry_tests
 
 import rmtlib as rmt
-from rmtlib import joint_scaling
+from rmtlib import joint_scaling, joint_scaling_sim
 
-MODULES = (joint_scaling,)
+MODULES = (joint_scaling, joint_scaling_sim)
 VEC = {"wrong_shape", "empty"}
 T, E = rmt.power_law_spectrum(30, 1.5), rmt.power_law_target(30, 1.0)
 C = np.logspace(3, 5, 3)
