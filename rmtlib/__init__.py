@@ -42,6 +42,8 @@ from . import (  # noqa: E402
     heavy_tails,
     hessian,
     inner_product_kernels,
+    joint_scaling,
+    joint_scaling_sim,
     kernels,
     lanczos,
     lazy,
@@ -80,6 +82,8 @@ from .gmm_dynamics import *  # noqa: F401,F403
 from .heavy_tails import *  # noqa: F401,F403
 from .hessian import *  # noqa: F401,F403
 from .inner_product_kernels import *  # noqa: F401,F403
+from .joint_scaling import *  # noqa: F401,F403
+from .joint_scaling_sim import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
 from .lanczos import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
