@@ -22,7 +22,8 @@ Simulators and grids refuse requests above a memory budget (2 GiB by default; se
 # Part II — linear models (chapters 5–7)
 # Part III — shallow nonlinear models (chapters 8–10)
 # Part IV — deep networks (chapters 11–13)
-# Part V — trained networks: weight spectra, one-step feature learning, loss landscapes (chapters 14–16)
+# Part V — trained networks: weight spectra, one-step feature learning, loss landscapes, joint
+# (n, N) scaling laws (chapters 14–17)
 # Edge fluctuations (Tracy–Widom laws, the spike test, linear spectral statistics; chapter 4)
 # Monte-Carlo sweeps here, on local processes or on a Dask cluster (the "At research scale" page)
 from . import (  # noqa: E402

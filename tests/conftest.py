@@ -22,8 +22,40 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 SITE = ROOT / "_build" / "html"
 
 
-# First, so that the node ids are read before pytest-xdist appends the group names to them.
-@pytest.hookimpl(tryfirst=True)
+# The tests that use the built book: the site and the PDF write the same _build and read the same
+# execution cache, so one worker runs them all, after one build.
+BUILD_FILES = ("tests/test_pdf.py", "tests/test_site.py")
+
+
+def _work_unit(nodeid: str) -> str:
+    """What a test must share a worker with: the book build, its course, its notebook's kernel."""
+    path = nodeid.split("::", 1)[0]
+    if path in BUILD_FILES:
+        return "build"
+    if path == "tests/test_course.py" or path.endswith(".ipynb"):
+        return path
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`./rmtbook test` runs on every core with ``--dist loadgroup``, grouped by ``_work_unit``.
+
+    pytest-xdist's own loadgroup reads ``xdist_group`` marks by appending the group to each node
+    id, which pytest 9 ignores (node ids are no longer stored as strings), so the groups would
+    be silently split; this scheduler takes them from the paths instead. Largest units first
+    (the build with the site and PDF tests, then the course and the notebooks), then single tests.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _work_unit(nodeid)
+
+    return BookScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark by what a test needs, so that `-m "not build and not course"` skips the book build.
 
@@ -32,10 +64,8 @@ def pytest_collection_modifyitems(config, items):
     `nbval`: the strict output comparison of the chapter notebooks;
     `slow`: the tests tests/slow_tests.txt lists (measured by tools/measure_test_times.py).
 
-    Each of the first three also gets an ``xdist_group``, so that under ``--dist loadgroup``
-    (how `./rmtbook test` runs) one worker builds the book once and runs every test of the
-    site and the PDF, one worker sets up the course, and one worker runs a notebook's cells in
-    order in one kernel; the other tests go to whichever worker is free.
+    A test that needs the built book must live in one of ``BUILD_FILES`` (see
+    :func:`pytest_xdist_make_scheduler`).
     """
     measured_slow = {
         line.split()[0]
@@ -52,13 +82,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.course)
         if path.suffix == ".ipynb":
             item.add_marker(pytest.mark.nbval)
-        # the site and the PDF share the book's execution cache: one worker, one after the other
-        if item.get_closest_marker("build"):
-            item.add_marker(pytest.mark.xdist_group("build"))
-        elif item.get_closest_marker("course"):
-            item.add_marker(pytest.mark.xdist_group("course"))
-        elif path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{path.stem}"))
+        if item.get_closest_marker("build") and item.nodeid.split("::")[0] not in BUILD_FILES:
+            raise pytest.UsageError(
+                f"{item.nodeid} needs the built book: move it to one of {', '.join(BUILD_FILES)}, "
+                "which one worker runs after the one build (tests/conftest.py)"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -129,18 +129,6 @@ def test_the_launch_link_follows_the_configured_repository(tmp_path):
         launch_links.repository(moved)
 
 
-@pytest.mark.build
-def test_the_sites_launch_and_repository_buttons_use_the_configured_repository(built_site):
-    slug, branch, hub = launch_links.repository()
-    html = (built_site / "chapters" / "01_proportional_regime.html").read_text()
-    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\"'\s<>\\]+", html))
-    assert binder, "no Binder launch button on a chapter page"
-    for link in binder:
-        assert link.startswith(f"{hub}/v2/gh/{slug}/{branch}?urlpath=lab/tree/chapters/"), link
-    repo_links = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", html))
-    assert repo_links == {f"https://github.com/{slug}"}, repo_links
-
-
 @pytest.mark.slow
 def test_environment_pip_section_resolves(tmp_path):
     # conda hands the pip list to pip as a requirements file; do the same.

@@ -38,7 +38,7 @@ KNOWN_OVERFLOWS = {
 NUMBER_WORDS = dict(
     enumerate(
         "zero one two three four five six seven eight nine ten eleven "
-        "twelve thirteen fourteen fifteen sixteen".split()
+        "twelve thirteen fourteen fifteen sixteen seventeen".split()
     )
 )
 

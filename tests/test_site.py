@@ -8,8 +8,11 @@ equations must fit their box at a desktop width, a phone width and in print.
 
 from __future__ import annotations
 
+import re
 import shutil
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -356,3 +359,17 @@ def test_execution_status_page_lists_every_chapter(built_site):
 def test_chapters_have_a_binder_jupyterlab_launch_button(built_site):
     html = (built_site / "chapters" / "01_proportional_regime.html").read_text()
     assert "mybinder.org/v2/gh/" in html and "urlpath=lab/tree/chapters/" in html
+
+
+def test_the_sites_launch_and_repository_buttons_use_the_configured_repository(built_site):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import launch_links
+
+    slug, branch, hub = launch_links.repository()
+    html = (built_site / "chapters" / "01_proportional_regime.html").read_text()
+    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\"'\s<>\\]+", html))
+    assert binder, "no Binder launch button on a chapter page"
+    for link in binder:
+        assert link.startswith(f"{hub}/v2/gh/{slug}/{branch}?urlpath=lab/tree/chapters/"), link
+    repo_links = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", html))
+    assert repo_links == {f"https://github.com/{slug}"}, repo_links
