@@ -39,6 +39,11 @@ WRONG = {
     "a2_linear": ("q1_answer", "ridgeless_risk = 1.0", "q1_ridgeless"),
     "a3_shallow": ("q1_answer", "relu_d0 = 0.25\nrelu_d1 = 0.25", "q1_coefficients"),
     "a4_deep": ("q1_answer", "ck_mean = 2.0\nntk_mean = 2.0", "q1_traces"),
+    "a5_trained": (
+        "q1_answer",
+        "top_singular_init = 4.0\nspike_strength = 2.0\nalignment = 0.5",
+        "q1_spike_reading",
+    ),
 }
 # Loose enough for a loaded 2-core machine; the loop submission waits this long once.
 CELL_TIMEOUT = 15
