@@ -3,8 +3,10 @@ selection leave the expensive groups out (the markers are declared in pyproject.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,17 +24,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 SITE = ROOT / "_build" / "html"
 
 
-# The tests that use the built book: the site and the PDF write the same _build and read the same
-# execution cache, so one worker runs them all, after one build.
-BUILD_FILES = ("tests/test_pdf.py", "tests/test_site.py")
-
-
 def _work_unit(nodeid: str) -> str:
-    """What a test must share a worker with: the book build, its course, its notebook's kernel."""
+    """What a test must share a worker with: its file's session fixtures, its notebook's kernel."""
     path = nodeid.split("::", 1)[0]
-    if path in BUILD_FILES:
-        return "build"
-    if path == "tests/test_course.py" or path.endswith(".ipynb"):
+    if path in ("tests/test_site.py", "tests/test_pdf.py", "tests/test_course.py"):
+        return path
+    if path.endswith(".ipynb"):
         return path
     return nodeid
 
@@ -43,7 +40,8 @@ def pytest_xdist_make_scheduler(config, log):
     pytest-xdist's own loadgroup reads ``xdist_group`` marks by appending the group to each node
     id, which pytest 9 ignores (node ids are no longer stored as strings), so the groups would
     be silently split; this scheduler takes them from the paths instead. Largest units first
-    (the build with the site and PDF tests, then the course and the notebooks), then single tests.
+    (the site tests, the course, the notebooks, the PDF tests), then single tests. The book is
+    built once for all workers (:func:`built_site`).
     """
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -63,9 +61,6 @@ def pytest_collection_modifyitems(config, items):
     `course`: the graded-assignment tooling (tests/test_course.py, nbgrader kernels);
     `nbval`: the strict output comparison of the chapter notebooks;
     `slow`: the tests tests/slow_tests.txt lists (measured by tools/measure_test_times.py).
-
-    A test that needs the built book must live in one of ``BUILD_FILES`` (see
-    :func:`pytest_xdist_make_scheduler`).
     """
     measured_slow = {
         line.split()[0]
@@ -82,23 +77,47 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.course)
         if path.suffix == ".ipynb":
             item.add_marker(pytest.mark.nbval)
-        if item.get_closest_marker("build") and item.nodeid.split("::")[0] not in BUILD_FILES:
-            raise pytest.UsageError(
-                f"{item.nodeid} needs the built book: move it to one of {', '.join(BUILD_FILES)}, "
-                "which one worker runs after the one build (tests/conftest.py)"
-            )
+
+
+@contextmanager
+def _book_lock():
+    """One book build at a time across the parallel workers of a test run."""
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with open(ROOT / "_build" / ".test-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
-def built_site():
-    """Build the book exactly as the README's build command does; fail with the log tail."""
-    proc = subprocess.run(
-        [str(ROOT / "rmtbook"), "build"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+def built_site(request):
+    """Build the book exactly as the README's build command does; fail with the log tail.
+
+    Under pytest-xdist the first worker that needs the site builds it and the others wait for
+    it and reuse it (the run's id in ``_build/.test-build-run`` says this run built it): a second
+    build would delete the site under the tests reading it.
+    """
+    run = getattr(request.config, "workerinput", {}).get("testrunuid")
+    stamp = ROOT / "_build" / ".test-build-run"
+    with _book_lock():
+        done = stamp.read_text().split() if run and stamp.exists() else []
+        if done[:1] == [run]:
+            if done[1:] != ["ok"]:
+                pytest.fail(
+                    "`./rmtbook build` failed on another worker: see its error", pytrace=False
+                )
+            return SITE
+        proc = subprocess.run(
+            [str(ROOT / "rmtbook"), "build"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        if run:
+            stamp.write_text(f"{run} {'ok' if proc.returncode == 0 else 'failed'}\n")
     if proc.returncode != 0:
         log = ROOT / "_build" / "build.log"
         tail = log.read_text()[-6000:] if log.exists() else ""

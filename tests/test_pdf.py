@@ -50,7 +50,7 @@ def _tex_available():
 
 
 @pytest.fixture(scope="session")
-def pdf():
+def pdf(built_site):  # after the site build, whose execution cache it reuses
     if not _tex_available():
         can_install = os.geteuid() == 0 or shutil.which("sudo")
         if (
