@@ -27,11 +27,8 @@ SITE = ROOT / "_build" / "html"
 def _work_unit(nodeid: str) -> str:
     """What a test must share a worker with: its file's session fixtures, its notebook's kernel."""
     path = nodeid.split("::", 1)[0]
-    if path in ("tests/test_site.py", "tests/test_pdf.py", "tests/test_course.py"):
-        return path
-    if path.endswith(".ipynb"):
-        return path
-    return nodeid
+    shared = path in ("tests/test_site.py", "tests/test_pdf.py", "tests/test_course.py")
+    return path if shared or path.endswith(".ipynb") else nodeid
 
 
 def pytest_xdist_make_scheduler(config, log):

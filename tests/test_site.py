@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import launch_links  # noqa: E402
 
 pytestmark = pytest.mark.build
 
@@ -362,9 +364,6 @@ def test_chapters_have_a_binder_jupyterlab_launch_button(built_site):
 
 
 def test_the_sites_launch_and_repository_buttons_use_the_configured_repository(built_site):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    import launch_links
-
     slug, branch, hub = launch_links.repository()
     html = (built_site / "chapters" / "01_proportional_regime.html").read_text()
     binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\"'\s<>\\]+", html))
